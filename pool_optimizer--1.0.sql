@@ -1,0 +1,168 @@
+-- pool_optimizer 1.0
+\echo Use "CREATE EXTENSION pool_optimizer" to load this file. \quit
+
+-- Live per-group figures. Groups are (database, role, application_name, client_addr).
+CREATE FUNCTION pool_metrics(
+    OUT database text,
+    OUT role text,
+    OUT application_name text,
+    OUT client_addr inet,
+    OUT connections integer,
+    OUT active integer,
+    OUT idle integer,
+    OUT idle_in_transaction integer,
+    OUT idle_in_transaction_aborted integer,
+    OUT waiting_on_lock integer,
+    OUT sessions_started_last_minute bigint,
+    OUT sessions_ended_last_minute bigint,
+    OUT busy_mean double precision,
+    OUT busy_p95 integer,
+    OUT busy_p99 integer,
+    OUT busy_max integer,
+    OUT saturation double precision,
+    OUT window_samples bigint,
+    OUT connections_accepted bigint,
+    OUT authentication_failures bigint,
+    OUT connections_refused bigint,
+    OUT statement_timeouts bigint,
+    OUT idle_in_transaction_timeouts bigint,
+    OUT idle_session_timeouts bigint,
+    OUT transactions_per_second double precision,
+    OUT mean_hold_time_ms double precision,
+    OUT transactions bigint,
+    OUT first_seen timestamptz,
+    OUT last_seen timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_metrics'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Server-wide sample history from the shared-memory ring, oldest first.
+CREATE FUNCTION pool_samples(
+    since timestamptz DEFAULT NULL,
+    OUT sample_time timestamptz,
+    OUT client_connections integer,
+    OUT active integer,
+    OUT idle integer,
+    OUT idle_in_transaction integer,
+    OUT waiting_on_lock integer,
+    OUT background_processes integer,
+    OUT connection_headroom integer,
+    OUT groups integer,
+    OUT cpu_utilisation double precision,
+    OUT cpu_iowait double precision,
+    OUT load_1min double precision,
+    OUT memory_available bigint,
+    OUT interval_ms double precision,
+    OUT xact_commit bigint,
+    OUT xact_rollback bigint,
+    OUT active_time_ms double precision,
+    OUT idle_in_transaction_time_ms double precision,
+    OUT session_time_ms double precision,
+    OUT sessions bigint,
+    OUT sessions_abandoned bigint,
+    OUT sessions_fatal bigint,
+    OUT sessions_killed bigint,
+    OUT temp_files bigint,
+    OUT temp_bytes bigint,
+    OUT blks_hit bigint,
+    OUT blks_read bigint,
+    OUT checkpoints_timed bigint,
+    OUT checkpoints_requested bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_samples'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
+
+-- pg_stat_database counters of the databases the worker watches: cumulative, and their
+-- change over the last sample interval.
+CREATE FUNCTION pool_database_stats(
+    OUT datid oid,
+    OUT database text,
+    OUT interval_ms double precision,
+    OUT xact_commit bigint,
+    OUT xact_rollback bigint,
+    OUT active_time_ms double precision,
+    OUT idle_in_transaction_time_ms double precision,
+    OUT session_time_ms double precision,
+    OUT sessions bigint,
+    OUT sessions_abandoned bigint,
+    OUT sessions_fatal bigint,
+    OUT sessions_killed bigint,
+    OUT temp_files bigint,
+    OUT temp_bytes bigint,
+    OUT blks_hit bigint,
+    OUT blks_read bigint,
+    OUT delta_xact_commit bigint,
+    OUT delta_xact_rollback bigint,
+    OUT delta_active_time_ms double precision,
+    OUT delta_idle_in_transaction_time_ms double precision,
+    OUT delta_session_time_ms double precision,
+    OUT delta_sessions bigint,
+    OUT delta_sessions_abandoned bigint,
+    OUT delta_sessions_fatal bigint,
+    OUT delta_sessions_killed bigint,
+    OUT delta_temp_files bigint,
+    OUT delta_temp_bytes bigint,
+    OUT delta_blks_hit bigint,
+    OUT delta_blks_read bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_database_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- What the server may use: CPUs (affinity, cgroup quota), memory (cgroup aware), load,
+-- CPU utilisation over the worker's last interval, and the data directory's storage.
+CREATE FUNCTION host_resources(
+    OUT usable_cpus double precision,
+    OUT affinity_cpus integer,
+    OUT online_cpus integer,
+    OUT cpu_quota double precision,
+    OUT memory_total bigint,
+    OUT memory_available bigint,
+    OUT memory_limit bigint,
+    OUT usable_memory bigint,
+    OUT load_1min double precision,
+    OUT load_5min double precision,
+    OUT load_15min double precision,
+    OUT cpu_utilisation double precision,
+    OUT cpu_iowait double precision,
+    OUT cgroup_version text,
+    OUT storage text,
+    OUT storage_source text,
+    OUT problems text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'host_resources'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- The worker and the collector's own figures.
+CREATE FUNCTION pool_optimizer_status(
+    OUT worker_pid integer,
+    OUT worker_started timestamptz,
+    OUT samples_taken bigint,
+    OUT sample_cost_mean_us double precision,
+    OUT sample_cost_last_us double precision,
+    OUT sample_backends_last bigint,
+    OUT last_sample timestamptz,
+    OUT sample_interval_ms integer,
+    OUT ring_capacity integer,
+    OUT ring_fill integer,
+    OUT groups_tracked integer,
+    OUT groups_capacity integer,
+    OUT groups_evicted bigint,
+    OUT events_received bigint,
+    OUT events_dropped bigint,
+    OUT event_queue_capacity integer,
+    OUT shared_memory_bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_optimizer_status'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Clears every collected figure (applied by the worker at its next sample).
+CREATE FUNCTION pool_optimizer_reset()
+RETURNS void
+AS 'MODULE_PATHNAME', 'pool_optimizer_reset'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Monitoring roles read; nobody else does. Reset stays with superusers.
+REVOKE ALL ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
+    host_resources(), pool_optimizer_status(), pool_optimizer_reset() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
+    host_resources(), pool_optimizer_status() TO pg_monitor;

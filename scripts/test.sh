@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds and installs the extension, and runs every test suite:
+# C++ unit tests, pg_regress suites and TAP integration tests against throw-away
+# instances. Works as root (PostgreSQL then runs as the postgres user) and as an
+# ordinary user (sudo is used to install packages and the extension).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+scripts/install-deps.sh
+. scripts/common.sh
+
+make -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
+$SUDO make install PG_CONFIG="$PG_CONFIG" >/dev/null
+
+passed=0 failed=0
+run_suite() {
+    local name=$1; shift
+    echo "=== $name"
+    if "$@"; then passed=$((passed + 1)); echo "=== $name: ok"
+    else failed=$((failed + 1)); echo "=== $name: FAILED"; fi
+}
+
+SCRATCH=$(make_scratch_dir)
+trap 'rm -rf "$SCRATCH"' EXIT
+
+run_suite "unit tests" make unittest
+run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make unittest-sanitized
+
+regress() {
+    as_test_user make -s installcheck PG_CONFIG="$PG_CONFIG" \
+        REGRESS_INSTANCE="$SCRATCH/regress_instance" \
+        EXTRA_REGRESS_OPTS="--outputdir=$SCRATCH/regress" || {
+        cat "$SCRATCH/regress/regression.diffs" 2>/dev/null | head -200
+        return 1
+    }
+}
+run_suite "pg_regress" regress
+
+integration() {
+    as_test_user env PATH="$PG_BINDIR:$PATH" \
+        PERL5LIB="$PGXS_DIR/src/test/perl" \
+        TESTDIR="$SCRATCH/tap" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+        prove --timer -v "$ROOT"/test/integration/t/*.pl
+}
+run_suite "integration (TAP)" integration
+
+echo
+echo "summary: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

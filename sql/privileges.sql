@@ -1,0 +1,31 @@
+-- Only pg_monitor members read the figures; only superusers reset them.
+CREATE ROLE pool_outsider LOGIN;
+CREATE ROLE pool_watcher LOGIN IN ROLE pg_monitor;
+
+SET ROLE pool_outsider;
+SELECT * FROM pool_metrics();
+SELECT * FROM pool_samples();
+SELECT * FROM pool_database_stats();
+SELECT * FROM host_resources();
+SELECT * FROM pool_optimizer_status();
+SELECT pool_optimizer_reset();
+RESET ROLE;
+
+SET ROLE pool_watcher;
+SELECT count(*) > 0 AS can_read FROM pool_metrics();
+SELECT count(*) > 0 AS can_read FROM pool_samples();
+SELECT count(*) > 0 AS can_read FROM pool_database_stats();
+SELECT count(*) = 1 AS can_read FROM host_resources();
+SELECT count(*) = 1 AS can_read FROM pool_optimizer_status();
+SELECT pool_optimizer_reset();
+RESET ROLE;
+
+-- Granted explicitly, reset still checks for a superuser.
+GRANT EXECUTE ON FUNCTION pool_optimizer_reset() TO pool_watcher;
+SET ROLE pool_watcher;
+SELECT pool_optimizer_reset();
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION pool_optimizer_reset() FROM pool_watcher;
+
+DROP ROLE pool_outsider;
+DROP ROLE pool_watcher;

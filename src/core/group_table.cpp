@@ -1,0 +1,244 @@
+#include "core/group_table.hpp"
+
+#include <cstring>
+#include <limits>
+
+namespace poolopt::core {
+
+namespace {
+
+void count_state(GroupCounts &counts, const BackendObservation &backend) {
+    counts.connections++;
+    switch (backend.state) {
+        case SessionState::active: counts.active++; break;
+        case SessionState::idle: counts.idle++; break;
+        case SessionState::idle_in_transaction: counts.idle_in_transaction++; break;
+        case SessionState::idle_in_transaction_aborted: counts.idle_in_transaction_aborted++; break;
+        case SessionState::starting:
+        case SessionState::disabled: counts.starting++; break;
+    }
+    if (backend.waiting_on_lock) counts.waiting_on_lock++;
+}
+
+void start_window(GroupWindow &window, const GroupTotals &totals) {
+    std::memset(&window, 0, sizeof window);
+    window.busy.reset();
+    window.totals_at_start = totals;
+}
+
+}  // namespace
+
+GroupTableWriter::GroupTableWriter(GroupTableHeader *header, GroupEntry *entries)
+    : header_(header), entries_(entries) {
+    // Rebuild the index from whatever the table holds (a restarted worker finds the
+    // entries its predecessor left in shared memory).
+    for (uint32_t i = 0; i < header_->capacity; ++i)
+        if (entries_[i].in_use) index_.emplace(entries_[i].key, i);
+}
+
+void GroupTableWriter::reset(int64_t now_micros) {
+    uint32_t capacity = header_->capacity;
+    std::memset(entries_, 0, sizeof(GroupEntry) * capacity);
+    std::memset(header_, 0, sizeof *header_);
+    header_->capacity = capacity;
+    header_->window_start_micros = now_micros;
+    index_.clear();
+    previous_backends_.clear();
+    // Slot baselines stay: counters in the slots are cumulative, and forgetting them would
+    // count every transaction since server start again.
+    for (PreviousSlot &slot : previous_slots_) slot.has_group = false;
+}
+
+bool GroupTableWriter::still_names(uint32_t index, const GroupKey &key) const {
+    return index < header_->capacity && entries_[index].in_use && entries_[index].key == key;
+}
+
+void GroupTableWriter::evict(uint32_t index) {
+    index_.erase(entries_[index].key);
+    std::memset(&entries_[index], 0, sizeof(GroupEntry));
+    header_->in_use--;
+    header_->evicted++;
+}
+
+uint32_t GroupTableWriter::find_or_add(const GroupKey &key, int64_t now_micros) {
+    auto found = index_.find(key);
+    if (found != index_.end()) return found->second;
+
+    uint32_t slot = header_->capacity;
+    for (uint32_t i = 0; i < header_->capacity; ++i) {
+        if (!entries_[i].in_use) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot == header_->capacity) {
+        // Full: evict the least recently seen group, preferring one with no connections.
+        int64_t oldest_idle = std::numeric_limits<int64_t>::max();
+        int64_t oldest_any = std::numeric_limits<int64_t>::max();
+        uint32_t idle_victim = header_->capacity, any_victim = 0;
+        for (uint32_t i = 0; i < header_->capacity; ++i) {
+            const GroupEntry &entry = entries_[i];
+            if (entry.now.connections == 0 && entry.last_seen_micros < oldest_idle) {
+                oldest_idle = entry.last_seen_micros;
+                idle_victim = i;
+            }
+            if (entry.last_seen_micros < oldest_any) {
+                oldest_any = entry.last_seen_micros;
+                any_victim = i;
+            }
+        }
+        slot = idle_victim < header_->capacity ? idle_victim : any_victim;
+        evict(slot);
+    }
+
+    GroupEntry &entry = entries_[slot];
+    std::memset(&entry, 0, sizeof entry);
+    entry.key = key;
+    entry.in_use = true;
+    entry.first_seen_micros = now_micros;
+    entry.last_seen_micros = now_micros;
+    start_window(entry.current, entry.totals);
+    start_window(entry.previous, entry.totals);
+    entry.started_last_minute.reset();
+    entry.ended_last_minute.reset();
+    entry.transactions_last_minute.reset();
+    entry.busy_micros_last_minute.reset();
+    header_->in_use++;
+    index_.emplace(key, slot);
+    return slot;
+}
+
+void GroupTableWriter::roll_window(int64_t now_micros) {
+    for (uint32_t i = 0; i < header_->capacity; ++i) {
+        GroupEntry &entry = entries_[i];
+        if (!entry.in_use) continue;
+        entry.previous = entry.current;
+        start_window(entry.current, entry.totals);
+    }
+    header_->previous_window_start_micros = header_->window_start_micros;
+    header_->previous_window_samples = header_->window_samples;
+    header_->window_start_micros = now_micros;
+    header_->window_samples = 0;
+}
+
+void GroupTableWriter::begin_sample(int64_t now_micros, int64_t window_micros) {
+    if (header_->window_start_micros == 0 || now_micros < header_->window_start_micros)
+        header_->window_start_micros = now_micros;
+    else if (now_micros - header_->window_start_micros >= window_micros)
+        roll_window(now_micros);
+    header_->window_samples++;
+}
+
+void GroupTableWriter::record_sample(const BackendObservation *backends, size_t backend_count,
+                                     const SlotReading *slots, size_t slot_count,
+                                     int64_t now_micros) {
+    for (uint32_t i = 0; i < header_->capacity; ++i)
+        if (entries_[i].in_use) entries_[i].now = GroupCounts{};
+
+    // Counts per group, and which backends are new since the last sample.
+    std::unordered_map<int32_t, PreviousBackend> current;
+    current.reserve(backend_count);
+    for (size_t i = 0; i < backend_count; ++i) {
+        const BackendObservation &backend = backends[i];
+        uint32_t group = find_or_add(backend.key, now_micros);
+        GroupEntry &entry = entries_[group];
+        count_state(entry.now, backend);
+        entry.last_seen_micros = now_micros;
+        auto before = previous_backends_.find(backend.pid);
+        if (before == previous_backends_.end() || before->second.key != backend.key) {
+            entry.totals.sessions_started++;
+            entry.started_last_minute.add(now_micros, 1);
+        }
+        current.emplace(backend.pid, PreviousBackend{group, backend.key});
+    }
+    // Backends gone since the last sample ended their sessions in their old group.
+    for (const auto &[pid, before] : previous_backends_) {
+        auto now = current.find(pid);
+        if (now != current.end() && now->second.key == before.key) continue;
+        if (!still_names(before.group, before.key)) continue;
+        GroupEntry &entry = entries_[before.group];
+        entry.totals.sessions_ended++;
+        entry.ended_last_minute.add(now_micros, 1);
+    }
+    previous_backends_.swap(current);
+
+    // Transactions and busy time since the last reading of each counter slot, credited to
+    // the slot's current owner, or to its last known owner when that backend has exited.
+    if (previous_slots_.size() < slot_count) previous_slots_.resize(slot_count, PreviousSlot{});
+    for (size_t i = 0; i < slot_count; ++i) {
+        const SlotReading &reading = slots[i];
+        PreviousSlot &before = previous_slots_[i];
+        if (!before.baseline_taken) {
+            before.baseline_taken = true;
+            before.transactions = reading.transactions;
+            before.busy_micros = reading.busy_micros;
+        }
+        uint64_t transactions = reading.transactions >= before.transactions
+                                    ? reading.transactions - before.transactions
+                                    : reading.transactions;
+        uint64_t busy = reading.busy_micros >= before.busy_micros
+                            ? reading.busy_micros - before.busy_micros
+                            : reading.busy_micros;
+        before.transactions = reading.transactions;
+        before.busy_micros = reading.busy_micros;
+        before.pid = reading.pid;
+
+        auto owner = reading.pid != 0 ? previous_backends_.find(reading.pid)
+                                      : previous_backends_.end();
+        if (owner != previous_backends_.end()) {
+            before.has_group = true;
+            before.group = owner->second.group;
+            before.key = owner->second.key;
+        }
+        if ((transactions == 0 && busy == 0) || !before.has_group ||
+            !still_names(before.group, before.key))
+            continue;
+        GroupEntry &entry = entries_[before.group];
+        entry.totals.transactions += transactions;
+        entry.totals.busy_micros += busy;
+        entry.transactions_last_minute.add(now_micros, transactions);
+        entry.busy_micros_last_minute.add(now_micros, busy);
+    }
+
+    for (uint32_t i = 0; i < header_->capacity; ++i) {
+        GroupEntry &entry = entries_[i];
+        if (!entry.in_use) continue;
+        int32_t busy = entry.now.busy();
+        entry.current.busy.add(static_cast<uint32_t>(busy));
+        if (entry.now.connections > 0 && busy == entry.now.connections)
+            entry.current.saturated_samples++;
+        if (entry.now.connections > entry.current.max_connections)
+            entry.current.max_connections = entry.now.connections;
+    }
+}
+
+void GroupTableWriter::record_event(const Event &event) {
+    uint32_t group = find_or_add(event.key, event.time_micros);
+    GroupEntry &entry = entries_[group];
+    entry.totals.events[static_cast<int>(event.kind)]++;
+    if (event.time_micros > entry.last_seen_micros) entry.last_seen_micros = event.time_micros;
+}
+
+GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
+    GroupFigures figures{};
+    const BusyHistogram &busy = entry.current.busy;
+    figures.window_samples = busy.samples();
+    figures.busy_mean = busy.mean();
+    figures.busy_p95 = busy.percentile(0.95);
+    figures.busy_p99 = busy.percentile(0.99);
+    figures.busy_max = busy.max();
+    figures.saturation_share =
+        busy.samples() ? double(entry.current.saturated_samples) / double(busy.samples()) : 0.0;
+    figures.sessions_started_last_minute = entry.started_last_minute.sum(now_micros);
+    figures.sessions_ended_last_minute = entry.ended_last_minute.sum(now_micros);
+    uint64_t transactions = entry.transactions_last_minute.sum(now_micros);
+    int64_t covered =
+        entry.transactions_last_minute.covered_micros(now_micros, entry.first_seen_micros);
+    figures.transactions_per_second = covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
+    figures.mean_hold_micros =
+        transactions ? double(entry.busy_micros_last_minute.sum(now_micros)) / double(transactions)
+                     : 0.0;
+    return figures;
+}
+
+}  // namespace poolopt::core

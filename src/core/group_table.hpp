@@ -1,0 +1,147 @@
+// Per-pool-group aggregates. The entries live in PostgreSQL shared memory; the writer is
+// worker-local and keeps the index and the previous sample that deltas need.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/busy_histogram.hpp"
+#include "core/event.hpp"
+#include "core/group_key.hpp"
+#include "core/observation.hpp"
+#include "core/sliding_counter.hpp"
+
+namespace poolopt::core {
+
+// Twelve five-second buckets: "in the last minute" at any sample interval up to 5 s.
+using MinuteCounter = SlidingCounter<12, 5'000'000>;
+
+struct GroupCounts {
+    int32_t connections;
+    int32_t active;
+    int32_t idle;
+    int32_t idle_in_transaction;
+    int32_t idle_in_transaction_aborted;
+    int32_t waiting_on_lock;
+    int32_t starting;  // authenticating, or state not tracked
+    int32_t busy() const { return active + idle_in_transaction + idle_in_transaction_aborted; }
+};
+
+// Cumulative since the group was first seen (or the last reset).
+struct GroupTotals {
+    uint64_t sessions_started;  // pids that appeared between two samples
+    uint64_t sessions_ended;    // pids that disappeared between two samples
+    uint64_t events[kEventKinds];
+    uint64_t transactions;  // completed by the group's backends (commit or abort)
+    uint64_t busy_micros;   // summed transaction durations: hold time numerator
+};
+
+// Busy-connection statistics over one evaluation window.
+struct GroupWindow {
+    BusyHistogram busy;
+    uint64_t saturated_samples;  // samples in which every connection of the group was busy
+    int32_t max_connections;
+    GroupTotals totals_at_start;  // to turn cumulative totals into window figures
+};
+
+// One pool group. Concurrency protocol: written only by the worker, while it holds the
+// pool_optimizer LWLock exclusively; read by SQL functions under the same lock in shared
+// mode, which copy the entries out and release it before doing anything else.
+struct GroupEntry {
+    GroupKey key;
+    bool in_use;
+    int64_t first_seen_micros;
+    int64_t last_seen_micros;  // last sample with a connection, or last event
+    GroupCounts now;           // at the last sample
+    GroupTotals totals;
+    GroupWindow current;
+    GroupWindow previous;
+    MinuteCounter started_last_minute;
+    MinuteCounter ended_last_minute;
+    MinuteCounter transactions_last_minute;
+    MinuteCounter busy_micros_last_minute;
+};
+static_assert(std::is_trivially_copyable_v<GroupEntry>);
+
+// Table-wide state beside the entries; same protocol as GroupEntry.
+struct GroupTableHeader {
+    uint32_t capacity;
+    uint32_t in_use;
+    uint64_t evicted;
+    int64_t window_start_micros;
+    int64_t previous_window_start_micros;  // 0 until one window has closed
+    uint64_t window_samples;               // samples taken in the current window
+    uint64_t previous_window_samples;
+};
+static_assert(std::is_trivially_copyable_v<GroupTableHeader>);
+
+// The worker's handle on the shared table. Not thread-safe and not for shared memory: it
+// keeps heap-allocated indexes. Every method may throw std::bad_alloc; callers at the
+// PostgreSQL boundary catch it.
+class GroupTableWriter {
+public:
+    GroupTableWriter(GroupTableHeader *header, GroupEntry *entries);
+
+    // Empties the table (entries and counters) and starts a window at `now`.
+    void reset(int64_t now_micros);
+
+    // Closes the current window when it has lasted `window_micros`, then counts this sample.
+    void begin_sample(int64_t now_micros, int64_t window_micros);
+
+    // Applies one sample: per-group counts, busy statistics, sessions started and ended,
+    // and the transactions and busy time from the counter slots since the last sample.
+    void record_sample(const BackendObservation *backends, size_t backend_count,
+                       const SlotReading *slots, size_t slot_count, int64_t now_micros);
+
+    void record_event(const Event &event);
+
+    // Index of the group's entry, adding it (and evicting the least recently seen group
+    // without connections, else the least recently seen) when it is new. Never fails for
+    // a table with capacity >= 1.
+    uint32_t find_or_add(const GroupKey &key, int64_t now_micros);
+
+private:
+    struct PreviousBackend {
+        uint32_t group;
+        GroupKey key;  // to notice that the group was evicted and reused meanwhile
+    };
+    struct PreviousSlot {
+        bool baseline_taken;  // the first reading after a (re)start only sets the baseline
+        int32_t pid;
+        uint64_t transactions;
+        uint64_t busy_micros;
+        bool has_group;
+        uint32_t group;
+        GroupKey key;
+    };
+
+    void evict(uint32_t index);
+    void roll_window(int64_t now_micros);
+    bool still_names(uint32_t index, const GroupKey &key) const;
+
+    GroupTableHeader *header_;
+    GroupEntry *entries_;
+    std::unordered_map<GroupKey, uint32_t, GroupKeyHash> index_;
+    std::unordered_map<int32_t, PreviousBackend> previous_backends_;
+    std::vector<PreviousSlot> previous_slots_;
+};
+
+// Figures derived from one entry, as SQL reports them.
+struct GroupFigures {
+    double busy_mean;
+    uint32_t busy_p95;
+    uint32_t busy_p99;
+    uint32_t busy_max;
+    double saturation_share;  // 0..1 over the window's samples
+    uint64_t window_samples;  // samples of the current window in which the group existed
+    uint64_t sessions_started_last_minute;
+    uint64_t sessions_ended_last_minute;
+    double transactions_per_second;  // over the last minute (or less, if seen for less)
+    double mean_hold_micros;         // busy time per transaction over the last minute; 0 if none
+};
+GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
+
+}  // namespace poolopt::core

@@ -1,0 +1,45 @@
+// What the sampler hands to the aggregation core: plain data copied out of PostgreSQL's
+// backend status, process array and per-backend counter slots. No PostgreSQL types here.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "core/group_key.hpp"
+
+namespace poolopt::core {
+
+enum class SessionState : uint8_t {
+    starting,  // no state reported yet (authentication, or pg_stat_activity's NULL state)
+    active,    // running a statement or a fast-path call
+    idle,
+    idle_in_transaction,
+    idle_in_transaction_aborted,
+    disabled,  // track_activities is off for this backend
+};
+
+// One client backend at the moment of a sample.
+struct BackendObservation {
+    GroupKey key;
+    int32_t pid;
+    SessionState state;
+    bool waiting_on_lock;
+};
+static_assert(std::is_trivially_copyable_v<BackendObservation>);
+
+// One per-backend counter slot as read by the sampler. Counters are cumulative for the
+// life of the server (never reset on reuse), so the difference between two readings of
+// the same slot is exact even when its owner changed in between.
+struct SlotReading {
+    int32_t pid;  // owner at the time of reading, 0 if never used
+    uint64_t transactions;
+    uint64_t busy_micros;
+};
+static_assert(std::is_trivially_copyable_v<SlotReading>);
+
+inline bool is_busy(SessionState state) {
+    return state == SessionState::active || state == SessionState::idle_in_transaction ||
+           state == SessionState::idle_in_transaction_aborted;
+}
+
+}  // namespace poolopt::core

@@ -1,0 +1,112 @@
+// Every difference between the PostgreSQL versions we build for lives here.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+#if PG_VERSION_NUM < 150000
+#error "pool_optimizer needs PostgreSQL 15 or later (shmem_request_hook)"
+#endif
+
+namespace poolopt::pg::compat {
+
+// Materialized set-returning function setup.
+inline void init_materialized_srf(FunctionCallInfo fcinfo) {
+#if PG_VERSION_NUM >= 160000
+    InitMaterializedSRF(fcinfo, 0);
+#else
+    SetSingleFuncCall(fcinfo, 0);
+#endif
+}
+
+// Index of this backend's per-backend slot, -1 when it has none yet.
+inline int my_backend_slot() {
+#if PG_VERSION_NUM >= 170000
+    return MyProcNumber;
+#else
+    return MyBackendId == InvalidBackendId ? -1 : MyBackendId - 1;
+#endif
+}
+
+// Number of per-backend slots: every backend id (or proc number) that can exist.
+inline int backend_slot_count() {
+#if PG_VERSION_NUM >= 170000
+    return MaxBackends + NUM_AUXILIARY_PROCS;
+#else
+    return MaxBackends;
+#endif
+}
+
+// Connections only superusers (and, from 16, pg_use_reserved_connections) may take.
+inline int reserved_connections() {
+#if PG_VERSION_NUM >= 160000
+    return SuperuserReservedConnections + ReservedConnections;
+#else
+    return ReservedBackends;
+#endif
+}
+
+// Backend status entry number i (1-based) of the current snapshot.
+inline LocalPgBackendStatus *local_backend_status(int i) {
+#if PG_VERSION_NUM >= 160000
+    return pgstat_get_local_beentry_by_index(i);
+#else
+    return pgstat_fetch_stat_local_beentry(i);
+#endif
+}
+
+struct DatabaseCounterFields {
+    double active_time_ms, idle_in_transaction_time_ms, session_time_ms;
+    int64 sessions, sessions_abandoned, sessions_fatal, sessions_killed;
+    int64 xact_commit, xact_rollback, temp_files, temp_bytes, blks_hit, blks_read;
+};
+
+// The C struct's fields lost their n_/total_ prefixes in 16; times are microseconds there
+// and milliseconds in pg_stat_database.
+inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
+    DatabaseCounterFields f;
+#if PG_VERSION_NUM >= 160000
+    f.active_time_ms = e->active_time / 1000.0;
+    f.idle_in_transaction_time_ms = e->idle_in_transaction_time / 1000.0;
+    f.session_time_ms = e->session_time / 1000.0;
+    f.sessions = e->sessions;
+    f.sessions_abandoned = e->sessions_abandoned;
+    f.sessions_fatal = e->sessions_fatal;
+    f.sessions_killed = e->sessions_killed;
+    f.xact_commit = e->xact_commit;
+    f.xact_rollback = e->xact_rollback;
+    f.temp_files = e->temp_files;
+    f.temp_bytes = e->temp_bytes;
+    f.blks_hit = e->blocks_hit;
+    f.blks_read = e->blocks_fetched - e->blocks_hit;
+#else
+    f.active_time_ms = e->total_active_time / 1000.0;
+    f.idle_in_transaction_time_ms = e->total_idle_in_xact_time / 1000.0;
+    f.session_time_ms = e->total_session_time / 1000.0;
+    f.sessions = e->n_sessions;
+    f.sessions_abandoned = e->n_sessions_abandoned;
+    f.sessions_fatal = e->n_sessions_fatal;
+    f.sessions_killed = e->n_sessions_killed;
+    f.xact_commit = e->n_xact_commit;
+    f.xact_rollback = e->n_xact_rollback;
+    f.temp_files = e->n_temp_files;
+    f.temp_bytes = e->n_temp_bytes;
+    f.blks_hit = e->n_blocks_hit;
+    f.blks_read = e->n_blocks_fetched - e->n_blocks_hit;
+#endif
+    return f;
+}
+
+// Checkpoints started by the timer and on request: pg_stat_bgwriter up to 16,
+// pg_stat_checkpointer from 17.
+inline void checkpoint_counts(int64 *timed, int64 *requested) {
+    PgStat_CheckpointerStats *stats = pgstat_fetch_stat_checkpointer();
+#if PG_VERSION_NUM >= 170000
+    *timed = stats->num_timed;
+    *requested = stats->num_requested;
+#else
+    *timed = stats->timed_checkpoints;
+    *requested = stats->requested_checkpoints;
+#endif
+}
+
+}  // namespace poolopt::pg::compat

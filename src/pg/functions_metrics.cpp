@@ -1,0 +1,215 @@
+// SQL functions that expose the collected figures: pool_metrics(), pool_samples(),
+// pool_database_stats(), pool_optimizer_status(), pool_optimizer_reset().
+#include "pg/event_queue.hpp"
+
+#include "core/group_table.hpp"
+#include "pg/boundary.hpp"
+#include "pg/gucs.hpp"
+#include "pg/row_builder.hpp"
+#include "pg/shmem.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pool_metrics);
+PG_FUNCTION_INFO_V1(pool_samples);
+PG_FUNCTION_INFO_V1(pool_database_stats);
+PG_FUNCTION_INFO_V1(pool_optimizer_status);
+PG_FUNCTION_INFO_V1(pool_optimizer_reset);
+}
+
+using namespace poolopt;
+using namespace poolopt::pg;
+
+namespace {
+
+// Copies the in-use group entries out under the shared lock; the caller works on the copy.
+int copy_groups(const SharedView &view, core::GroupEntry **out) {
+    uint32_t capacity = view.state->max_pools;
+    auto *copy = static_cast<core::GroupEntry *>(palloc(sizeof(core::GroupEntry) * capacity));
+    int count = 0;
+    LWLockAcquire(view.lock, LW_SHARED);
+    for (uint32_t i = 0; i < capacity; ++i)
+        if (view.groups[i].in_use) copy[count++] = view.groups[i];
+    LWLockRelease(view.lock);
+    *out = copy;
+    return count;
+}
+
+}  // namespace
+
+extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_metrics");
+    compat::init_materialized_srf(fcinfo);
+    core::GroupEntry *groups = nullptr;
+    int count = copy_groups(view, &groups);
+    int64_t now = unix_micros_now();
+    RowBuilder row;
+    for (int i = 0; i < count; ++i) {
+        const core::GroupEntry &g = groups[i];
+        core::GroupFigures f = core::figures_of(g, now);
+        row.text(g.key.database);
+        row.text(g.key.role);
+        row.text(g.key.application);
+        row.inet_or_null(g.key.client_addr);
+        row.int4(g.now.connections);
+        row.int4(g.now.active);
+        row.int4(g.now.idle);
+        row.int4(g.now.idle_in_transaction);
+        row.int4(g.now.idle_in_transaction_aborted);
+        row.int4(g.now.waiting_on_lock);
+        row.int8(int64(f.sessions_started_last_minute));
+        row.int8(int64(f.sessions_ended_last_minute));
+        row.float8(f.busy_mean);
+        row.int4(int32(f.busy_p95));
+        row.int4(int32(f.busy_p99));
+        row.int4(int32(f.busy_max));
+        row.float8(f.saturation_share);
+        row.int8(int64(f.window_samples));
+        const uint64_t *events = g.totals.events;
+        row.int8(int64(events[int(core::EventKind::connection_accepted)]));
+        row.int8(int64(events[int(core::EventKind::authentication_failed)]));
+        row.int8(int64(events[int(core::EventKind::connection_refused)]));
+        row.int8(int64(events[int(core::EventKind::statement_timeout)]));
+        row.int8(int64(events[int(core::EventKind::idle_in_transaction_timeout)]));
+        row.int8(int64(events[int(core::EventKind::idle_session_timeout)]));
+        row.float8(f.transactions_per_second);
+        row.float8(f.mean_hold_micros / 1000.0);
+        row.int8(int64(g.totals.transactions));
+        row.timestamp(g.first_seen_micros);
+        row.timestamp(g.last_seen_micros);
+        row.emit(fcinfo);
+    }
+    return Datum(0);
+}
+
+extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_samples");
+    int64_t since = PG_ARGISNULL(0) ? INT64_MIN
+                                    : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
+    compat::init_materialized_srf(fcinfo);
+    uint32_t capacity = view.history->capacity();
+    auto *samples =
+        static_cast<core::ServerSample *>(palloc(sizeof(core::ServerSample) * capacity));
+    uint32_t count = 0;
+    // The ring is read without a lock; copy first, so that no error can be raised while
+    // the ring's C++ frames are on the stack.
+    view.history->for_each_since(0, [&](uint64_t, const core::ServerSample &sample) {
+        if (count < capacity && sample.time_micros >= since) samples[count++] = sample;
+    });
+    RowBuilder row;
+    for (uint32_t i = 0; i < count; ++i) {
+        const core::ServerSample &s = samples[i];
+        row.timestamp(s.time_micros);
+        row.int4(s.client_connections);
+        row.int4(s.active);
+        row.int4(s.idle);
+        row.int4(s.idle_in_transaction);
+        row.int4(s.waiting_on_lock);
+        row.int4(s.background_processes);
+        row.int4(s.connection_headroom);
+        row.int4(s.groups);
+        row.float8(s.cpu_utilisation);
+        row.float8(s.cpu_iowait);
+        row.float8(s.load_1min);
+        s.memory_available_bytes >= 0 ? row.int8(s.memory_available_bytes) : row.null();
+        row.float8(s.interval_micros / 1000.0);
+        row.int8(s.delta.xact_commit);
+        row.int8(s.delta.xact_rollback);
+        row.float8(s.delta.active_time_ms);
+        row.float8(s.delta.idle_in_transaction_time_ms);
+        row.float8(s.delta.session_time_ms);
+        row.int8(s.delta.sessions);
+        row.int8(s.delta.sessions_abandoned);
+        row.int8(s.delta.sessions_fatal);
+        row.int8(s.delta.sessions_killed);
+        row.int8(s.delta.temp_files);
+        row.int8(s.delta.temp_bytes);
+        row.int8(s.delta.blks_hit);
+        row.int8(s.delta.blks_read);
+        row.int8(s.delta.checkpoints_timed);
+        row.int8(s.delta.checkpoints_requested);
+        row.emit(fcinfo);
+    }
+    return Datum(0);
+}
+
+extern "C" Datum pool_database_stats(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_database_stats");
+    compat::init_materialized_srf(fcinfo);
+    auto *copy = static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
+    int count = 0;
+    LWLockAcquire(view.lock, LW_SHARED);
+    for (int d = 0; d < kMaxDatabases; ++d)
+        if (view.databases[d].in_use) copy[count++] = view.databases[d];
+    LWLockRelease(view.lock);
+    RowBuilder row;
+    for (int i = 0; i < count; ++i) {
+        const DatabaseEntry &e = copy[i];
+        const core::DatabaseCounters &c = e.cumulative, &d = e.delta;
+        row.int8(e.oid);
+        row.text(e.name);
+        row.float8(e.interval_micros / 1000.0);
+        for (const core::DatabaseCounters *set : {&c, &d}) {
+            row.int8(set->xact_commit);
+            row.int8(set->xact_rollback);
+            row.float8(set->active_time_ms);
+            row.float8(set->idle_in_transaction_time_ms);
+            row.float8(set->session_time_ms);
+            row.int8(set->sessions);
+            row.int8(set->sessions_abandoned);
+            row.int8(set->sessions_fatal);
+            row.int8(set->sessions_killed);
+            row.int8(set->temp_files);
+            row.int8(set->temp_bytes);
+            row.int8(set->blks_hit);
+            row.int8(set->blks_read);
+        }
+        row.emit(fcinfo);
+    }
+    return Datum(0);
+}
+
+extern "C" Datum pool_optimizer_status(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_optimizer_status");
+    compat::init_materialized_srf(fcinfo);
+    const SharedState &st = *view.state;
+    LWLockAcquire(view.lock, LW_SHARED);
+    core::GroupTableHeader groups = st.groups;
+    LWLockRelease(view.lock);
+    uint64_t samples = st.samples_taken.load(std::memory_order_acquire);
+    uint64_t pushed = view.history->pushed();
+    RowBuilder row;
+    int32_t pid = st.worker_pid.load();
+    pid ? row.int4(pid) : row.null();
+    row.timestamp(st.worker_started_micros.load());
+    row.int8(int64(samples));
+    samples ? row.float8(double(st.sample_nanos_total.load()) / double(samples) / 1000.0)
+            : row.null();
+    samples ? row.float8(double(st.sample_nanos_last.load()) / 1000.0) : row.null();
+    row.int8(int64(st.sample_backends_last.load()));
+    row.timestamp(st.last_sample_micros.load());
+    row.int4(gucs::sample_interval_ms);
+    row.int4(int32(view.history->capacity()));
+    row.int4(int32(pushed < view.history->capacity() ? pushed : view.history->capacity()));
+    row.int4(int32(groups.in_use));
+    row.int4(int32(groups.capacity));
+    row.int8(int64(groups.evicted));
+    row.int8(int64(st.events_received.load()));
+    row.int8(int64(st.events_dropped.load()));
+    row.int4(int32(kEventQueueCapacity));
+    row.int8(int64(st.total_bytes));
+    row.emit(fcinfo);
+    return Datum(0);
+}
+
+extern "C" Datum pool_optimizer_reset(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_optimizer_reset");
+    if (!superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("only superusers may reset pool_optimizer's figures")));
+    view.state->reset_requests.fetch_add(1, std::memory_order_release);
+    // Wake the worker so that the reset is applied now, not at the next interval.
+    int32_t pid = view.state->worker_pid.load();
+    if (pid != 0)
+        if (PGPROC *proc = BackendPidGetProc(pid)) SetLatch(&proc->procLatch);
+    PG_RETURN_VOID();
+}

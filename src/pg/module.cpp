@@ -1,0 +1,51 @@
+// Module initialisation: configuration, shared memory, hooks and the worker, all set up
+// at preload time in the postmaster.
+#include "pg/event_queue.hpp"
+
+#include "pg/boundary.hpp"
+#include "pg/compat.hpp"
+#include "pg/events.hpp"
+#include "pg/gucs.hpp"
+#include "pg/shmem.hpp"
+#include "pg/worker.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+namespace poolopt::pg {
+namespace {
+
+shmem_request_hook_type previous_shmem_request = nullptr;
+shmem_startup_hook_type previous_shmem_startup = nullptr;
+
+extern "C" void on_shmem_request(void) {
+    if (previous_shmem_request) previous_shmem_request();
+    request_shared_memory(compat::backend_slot_count(), gucs::max_pools, gucs::history_size);
+}
+
+extern "C" void on_shmem_startup(void) {
+    if (previous_shmem_startup) previous_shmem_startup();
+    guarded<void>("shared memory initialisation", [] {
+        attach_shared_memory(compat::backend_slot_count(), gucs::max_pools, gucs::history_size);
+    });
+}
+
+}  // namespace
+}  // namespace poolopt::pg
+
+extern "C" void _PG_init(void) {
+    using namespace poolopt::pg;
+    // Loaded on demand by a backend (not preloaded): no shared memory, no worker, no hooks.
+    // The SQL functions that need them say how to preload; the others still work.
+    if (!process_shared_preload_libraries_in_progress) return;
+
+    gucs::define_all();
+    previous_shmem_request = shmem_request_hook;
+    shmem_request_hook = on_shmem_request;
+    previous_shmem_startup = shmem_startup_hook;
+    shmem_startup_hook = on_shmem_startup;
+    install_event_hooks();
+    register_worker();
+}

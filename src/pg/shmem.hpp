@@ -1,0 +1,121 @@
+// Layout of pool_optimizer's shared memory and the protocol of each part.
+//
+// One region, requested in shmem_request_hook and laid out once by the postmaster in
+// shmem_startup_hook, before any other process can attach:
+//
+//   SharedState | BackendSlot[slot_count] | EventQueue | GroupEntry[max_pools]
+//               | DatabaseEntry[kMaxDatabases] | SeqlockRing<ServerSample>(history_size)
+//
+// Locking: one LWLock (tranche "pool_optimizer"). The worker takes it exclusively to
+// publish a sample (group entries, database entries, host figures, table header); SQL
+// functions take it shared to copy those out. The backend slots, the event queue, the
+// history ring and SharedState's atomics need no lock: each states its own protocol.
+#pragma once
+
+#include "pg/event_queue.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+
+#include "core/group_table.hpp"
+#include "core/seqlock_ring.hpp"
+#include "core/server_sample.hpp"
+#include "pg/postgres_headers.hpp"
+
+namespace poolopt::pg {
+
+constexpr uint32_t kSharedMagic = 0x504f4f4c;  // "POOL"
+constexpr int kMaxDatabases = 128;
+
+// Per-backend counters. Concurrency protocol: written only by the backend that owns the
+// slot (index = backend id or proc number), with relaxed atomic stores (one writer, so
+// load-add-store is exact); read by the worker with relaxed loads. Counters are never
+// reset: a slot's counters stay cumulative across owners, so the worker's deltas are exact.
+struct alignas(64) BackendSlot {
+    std::atomic<int32_t> pid;  // current owner, set when it has authenticated
+    std::atomic<uint64_t> transactions;
+    std::atomic<uint64_t> busy_micros;
+};
+static_assert(std::atomic<int32_t>::is_always_lock_free);
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+static_assert(std::is_trivially_destructible_v<BackendSlot>);
+
+// Figures of the host from the worker's last sample. Protocol: the LWLock.
+struct HostFigures {
+    bool valid;
+    double cpu_utilisation;  // fraction of all usable CPUs over the last interval; NaN unknown
+    double cpu_iowait;
+    int64_t interval_micros;
+};
+static_assert(std::is_trivially_copyable_v<HostFigures>);
+
+// One watched database. Protocol: the LWLock.
+struct DatabaseEntry {
+    bool in_use;
+    uint32_t oid;
+    char name[core::kNameBytes];
+    core::DatabaseCounters cumulative;  // as pg_stat_database shows them now
+    core::DatabaseCounters delta;       // change over the last interval
+    int64_t interval_micros;
+};
+static_assert(std::is_trivially_copyable_v<DatabaseEntry>);
+
+struct SharedState {
+    // Set by the postmaster before any other process attaches, then read-only.
+    uint32_t magic;
+    uint32_t slot_count;
+    uint32_t max_pools;
+    uint32_t history_capacity;
+    uint64_t total_bytes;
+    uint64_t slots_offset, queue_offset, groups_offset, databases_offset, history_offset;
+
+    // Worker status. Written by the worker, read by anyone without a lock: each field is
+    // individually current, not a consistent set.
+    std::atomic<int32_t> worker_pid;  // 0 while no worker runs
+    std::atomic<int64_t> worker_started_micros;
+    std::atomic<uint64_t> samples_taken;
+    std::atomic<uint64_t> sample_nanos_total;
+    std::atomic<uint64_t> sample_nanos_last;
+    std::atomic<uint64_t> sample_backends_last;
+    std::atomic<int64_t> last_sample_micros;
+    std::atomic<uint64_t> events_received;  // popped by the worker
+
+    // Written by producers (any backend): pushes that found the queue full.
+    std::atomic<uint64_t> events_dropped;
+    // Incremented by pool_optimizer_reset(); the worker clears its figures when it sees a
+    // value it has not acted on.
+    std::atomic<uint64_t> reset_requests;
+
+    // Under the LWLock.
+    core::GroupTableHeader groups;
+    HostFigures host;
+};
+static_assert(std::atomic<int64_t>::is_always_lock_free);
+
+using HistoryRing = core::SeqlockRing<core::ServerSample>;
+
+// Attached view of the region, valid in every process once shmem startup has run.
+struct SharedView {
+    SharedState *state;
+    LWLock *lock;
+    BackendSlot *slots;
+    EventQueue *queue;
+    core::GroupEntry *groups;
+    DatabaseEntry *databases;
+    HistoryRing *history;
+};
+
+// Bytes to request for the configured sizes.
+Size shared_size(int slot_count, int max_pools, int history_capacity);
+void request_shared_memory(int slot_count, int max_pools, int history_capacity);
+// Creates (first caller, under AddinShmemInitLock) or attaches the region.
+void attach_shared_memory(int slot_count, int max_pools, int history_capacity);
+
+// Null when the library was not preloaded.
+const SharedView *shared();
+
+// Raises the documented error when the library is not preloaded.
+const SharedView &require_shared(const char *function_name);
+
+}  // namespace poolopt::pg

@@ -1,0 +1,189 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/group_table.hpp"
+
+using namespace poolopt::core;
+
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+
+struct Table {
+    explicit Table(uint32_t capacity) : entries(capacity) {
+        header.capacity = capacity;
+        writer = std::make_unique<GroupTableWriter>(&header, entries.data());
+    }
+    GroupTableHeader header{};
+    std::vector<GroupEntry> entries;
+    std::unique_ptr<GroupTableWriter> writer;
+
+    const GroupEntry *find(const char *application) const {
+        for (const GroupEntry &e : entries)
+            if (e.in_use && std::string(e.key.application) == application) return &e;
+        return nullptr;
+    }
+    void sample(int64_t now, const std::vector<BackendObservation> &backends,
+                const std::vector<SlotReading> &slots = {}) {
+        writer->begin_sample(now, 300 * kSecond);
+        writer->record_sample(backends.data(), backends.size(), slots.data(), slots.size(), now);
+    }
+};
+
+BackendObservation backend(const char *application, int32_t pid, SessionState state,
+                           bool waiting = false) {
+    return BackendObservation{make_group_key("db", "role", application, ""), pid, state, waiting};
+}
+
+}  // namespace
+
+TEST(GroupKey, EqualIdentitiesAreEqualBytesAndLongNamesTruncate) {
+    GroupKey a = make_group_key("db", "role", "app", "10.0.0.1");
+    GroupKey b = make_group_key(std::string("db"), "role", "app", "10.0.0.1");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(GroupKeyHash{}(a), GroupKeyHash{}(b));
+    EXPECT_NE(a, make_group_key("db", "role", "app", "10.0.0.2"));
+    GroupKey long_name = make_group_key(std::string(200, 'x'), "r", "a", "");
+    EXPECT_EQ(std::string(long_name.database).size(), kNameBytes - 1);
+}
+
+TEST(GroupTable, CountsStatesPerGroup) {
+    Table t(8);
+    t.sample(10 * kSecond, {backend("a", 1, SessionState::active),
+                            backend("a", 2, SessionState::idle),
+                            backend("a", 3, SessionState::idle_in_transaction),
+                            backend("a", 4, SessionState::active, true),
+                            backend("b", 5, SessionState::idle_in_transaction_aborted),
+                            backend("b", 6, SessionState::starting)});
+    const GroupEntry *a = t.find("a");
+    const GroupEntry *b = t.find("b");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->now.connections, 4);
+    EXPECT_EQ(a->now.active, 2);
+    EXPECT_EQ(a->now.idle, 1);
+    EXPECT_EQ(a->now.idle_in_transaction, 1);
+    EXPECT_EQ(a->now.waiting_on_lock, 1);
+    EXPECT_EQ(a->now.busy(), 3);
+    EXPECT_EQ(b->now.connections, 2);
+    EXPECT_EQ(b->now.idle_in_transaction_aborted, 1);
+    EXPECT_EQ(b->now.starting, 1);
+    EXPECT_EQ(b->now.busy(), 1);
+    EXPECT_EQ(t.header.in_use, 2u);
+}
+
+TEST(GroupTable, BusyStatisticsAndSaturationOverTheWindow) {
+    Table t(4);
+    // Two connections; busy 0, 1, 2, 2 over four samples: saturated in two of them.
+    SessionState states[4][2] = {{SessionState::idle, SessionState::idle},
+                                 {SessionState::active, SessionState::idle},
+                                 {SessionState::active, SessionState::active},
+                                 {SessionState::active, SessionState::idle_in_transaction}};
+    for (int i = 0; i < 4; ++i)
+        t.sample((i + 1) * kSecond,
+                 {backend("a", 1, states[i][0]), backend("a", 2, states[i][1])});
+    GroupFigures f = figures_of(*t.find("a"), 4 * kSecond);
+    EXPECT_EQ(f.window_samples, 4u);
+    EXPECT_DOUBLE_EQ(f.busy_mean, 5.0 / 4.0);
+    EXPECT_EQ(f.busy_max, 2u);
+    EXPECT_EQ(f.busy_p95, 2u);
+    EXPECT_DOUBLE_EQ(f.saturation_share, 0.5);
+}
+
+TEST(GroupTable, WindowRollsOverAfterTheEvaluationInterval) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("a", 1, SessionState::active)});
+    t.sample(2 * kSecond, {backend("a", 1, SessionState::active)});
+    t.sample(400 * kSecond, {backend("a", 1, SessionState::idle)});
+    const GroupEntry *a = t.find("a");
+    EXPECT_EQ(a->previous.busy.samples(), 2u);
+    EXPECT_EQ(a->previous.busy.max(), 1u);
+    EXPECT_EQ(a->current.busy.samples(), 1u);
+    EXPECT_EQ(a->current.busy.max(), 0u);
+    EXPECT_EQ(t.header.previous_window_start_micros, 1 * kSecond);
+    EXPECT_EQ(t.header.window_start_micros, 400 * kSecond);
+}
+
+TEST(GroupTable, SessionsStartedAndEndedFromPidChanges) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("a", 1, SessionState::idle), backend("a", 2, SessionState::idle)});
+    t.sample(2 * kSecond, {backend("a", 2, SessionState::idle), backend("a", 3, SessionState::idle)});
+    t.sample(3 * kSecond, {});
+    const GroupEntry *a = t.find("a");
+    EXPECT_EQ(a->totals.sessions_started, 3u);
+    EXPECT_EQ(a->totals.sessions_ended, 3u);
+    GroupFigures f = figures_of(*a, 3 * kSecond);
+    EXPECT_EQ(f.sessions_started_last_minute, 3u);
+    EXPECT_EQ(f.sessions_ended_last_minute, 3u);
+    // A minute later they no longer count as "last minute".
+    EXPECT_EQ(figures_of(*a, 120 * kSecond).sessions_started_last_minute, 0u);
+}
+
+TEST(GroupTable, SlotDeltasCreditTheOwnerAndSurviveItsExit) {
+    Table t(4);
+    // First reading only sets the baseline: history before the worker started is not counted.
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 500, 9000}, {0, 0, 0}});
+    EXPECT_EQ(t.find("a")->totals.transactions, 0u);
+    t.sample(2 * kSecond, {backend("a", 10, SessionState::idle), backend("b", 11, SessionState::idle)},
+             {{10, 520, 9400}, {11, 3, 300}});
+    EXPECT_EQ(t.find("a")->totals.transactions, 20u);
+    EXPECT_EQ(t.find("a")->totals.busy_micros, 400u);
+    EXPECT_EQ(t.find("b")->totals.transactions, 3u);
+    // Backend 11 ran two more transactions and exited before the next sample: they still
+    // reach its group.
+    t.sample(3 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 520, 9400}, {11, 5, 500}});
+    EXPECT_EQ(t.find("b")->totals.transactions, 5u);
+    GroupFigures f = figures_of(*t.find("a"), 3 * kSecond);
+    EXPECT_DOUBLE_EQ(f.mean_hold_micros, 20.0);
+    EXPECT_GT(f.transactions_per_second, 0.0);
+}
+
+TEST(GroupTable, EventsCountPerKind) {
+    Table t(4);
+    Event e{make_group_key("db", "role", "a", ""), 5 * kSecond, EventKind::connection_refused};
+    t.writer->record_event(e);
+    t.writer->record_event(e);
+    e.kind = EventKind::statement_timeout;
+    t.writer->record_event(e);
+    const GroupEntry *a = t.find("a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->totals.events[int(EventKind::connection_refused)], 2u);
+    EXPECT_EQ(a->totals.events[int(EventKind::statement_timeout)], 1u);
+    EXPECT_EQ(a->last_seen_micros, 5 * kSecond);
+}
+
+TEST(GroupTable, FullTableEvictsTheLeastRecentlySeenIdleGroup) {
+    Table t(2);
+    t.sample(1 * kSecond, {backend("old", 1, SessionState::idle)});
+    t.sample(2 * kSecond, {backend("busy", 2, SessionState::active)});
+    // "old" has no connections now and was seen least recently; "busy" keeps its place.
+    t.sample(3 * kSecond, {backend("busy", 2, SessionState::active), backend("new", 3, SessionState::idle)});
+    EXPECT_EQ(t.find("old"), nullptr);
+    EXPECT_NE(t.find("busy"), nullptr);
+    EXPECT_NE(t.find("new"), nullptr);
+    EXPECT_EQ(t.header.evicted, 1u);
+    EXPECT_EQ(t.header.in_use, 2u);
+}
+
+TEST(GroupTable, ResetEmptiesTheTableButKeepsSlotBaselines) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 100, 1000}});
+    t.sample(2 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 110, 1100}});
+    t.writer->reset(3 * kSecond);
+    EXPECT_EQ(t.header.in_use, 0u);
+    EXPECT_EQ(t.find("a"), nullptr);
+    t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 112, 1120}});
+    EXPECT_EQ(t.find("a")->totals.transactions, 2u);
+}
+
+TEST(GroupTable, WriterRebuildsItsIndexFromExistingEntries) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("a", 1, SessionState::idle)});
+    // A restarted worker attaches to the entries its predecessor left.
+    GroupTableWriter second(&t.header, t.entries.data());
+    second.begin_sample(2 * kSecond, 300 * kSecond);
+    BackendObservation b = backend("a", 1, SessionState::active);
+    second.record_sample(&b, 1, nullptr, 0, 2 * kSecond);
+    EXPECT_EQ(t.header.in_use, 1u);
+    EXPECT_EQ(t.find("a")->now.active, 1);
+}
