@@ -9,12 +9,12 @@
 namespace poolopt::core {
 
 enum class EventKind : uint8_t {
-    connection_accepted,           // ClientAuthentication_hook, status OK
-    authentication_failed,         // ClientAuthentication_hook, any other status
-    connection_refused,            // SQLSTATE 53300, too many connections
-    statement_timeout,             // SQLSTATE 57014 raised by statement_timeout
-    idle_in_transaction_timeout,   // SQLSTATE 25P03
-    idle_session_timeout,          // SQLSTATE 57P05
+    connection_accepted,          // ClientAuthentication_hook, status OK
+    authentication_failed,        // ClientAuthentication_hook, any other status
+    connection_refused,           // SQLSTATE 53300, too many connections
+    statement_timeout,            // SQLSTATE 57014 raised by statement_timeout
+    idle_in_transaction_timeout,  // SQLSTATE 25P03
+    idle_session_timeout,         // SQLSTATE 57P05
 };
 constexpr int kEventKinds = 6;
 

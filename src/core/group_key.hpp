@@ -33,7 +33,9 @@ GroupKey make_group_key(std::string_view database, std::string_view role,
 inline bool operator==(const GroupKey &a, const GroupKey &b) {
     return std::memcmp(&a, &b, sizeof(GroupKey)) == 0;
 }
-inline bool operator!=(const GroupKey &a, const GroupKey &b) { return !(a == b); }
+inline bool operator!=(const GroupKey &a, const GroupKey &b) {
+    return !(a == b);
+}
 
 struct GroupKeyHash {
     size_t operator()(const GroupKey &key) const noexcept;

@@ -10,12 +10,22 @@ namespace {
 void count_state(GroupCounts &counts, const BackendObservation &backend) {
     counts.connections++;
     switch (backend.state) {
-        case SessionState::active: counts.active++; break;
-        case SessionState::idle: counts.idle++; break;
-        case SessionState::idle_in_transaction: counts.idle_in_transaction++; break;
-        case SessionState::idle_in_transaction_aborted: counts.idle_in_transaction_aborted++; break;
+        case SessionState::active:
+            counts.active++;
+            break;
+        case SessionState::idle:
+            counts.idle++;
+            break;
+        case SessionState::idle_in_transaction:
+            counts.idle_in_transaction++;
+            break;
+        case SessionState::idle_in_transaction_aborted:
+            counts.idle_in_transaction_aborted++;
+            break;
         case SessionState::starting:
-        case SessionState::disabled: counts.starting++; break;
+        case SessionState::disabled:
+            counts.starting++;
+            break;
     }
     if (backend.waiting_on_lock) counts.waiting_on_lock++;
 }
@@ -183,8 +193,8 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
         before.busy_micros = reading.busy_micros;
         before.pid = reading.pid;
 
-        auto owner = reading.pid != 0 ? previous_backends_.find(reading.pid)
-                                      : previous_backends_.end();
+        auto owner =
+            reading.pid != 0 ? previous_backends_.find(reading.pid) : previous_backends_.end();
         if (owner != previous_backends_.end()) {
             before.has_group = true;
             before.group = owner->second.group;
@@ -234,7 +244,8 @@ GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
     uint64_t transactions = entry.transactions_last_minute.sum(now_micros);
     int64_t covered =
         entry.transactions_last_minute.covered_micros(now_micros, entry.first_seen_micros);
-    figures.transactions_per_second = covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
+    figures.transactions_per_second =
+        covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
     figures.mean_hold_micros =
         transactions ? double(entry.busy_micros_last_minute.sum(now_micros)) / double(transactions)
                      : 0.0;

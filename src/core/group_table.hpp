@@ -82,7 +82,7 @@ static_assert(std::is_trivially_copyable_v<GroupTableHeader>);
 // keeps heap-allocated indexes. Every method may throw std::bad_alloc; callers at the
 // PostgreSQL boundary catch it.
 class GroupTableWriter {
-public:
+  public:
     GroupTableWriter(GroupTableHeader *header, GroupEntry *entries);
 
     // Empties the table (entries and counters) and starts a window at `now`.
@@ -103,7 +103,7 @@ public:
     // a table with capacity >= 1.
     uint32_t find_or_add(const GroupKey &key, int64_t now_micros);
 
-private:
+  private:
     struct PreviousBackend {
         uint32_t group;
         GroupKey key;  // to notice that the group was evicted and reused meanwhile

@@ -43,9 +43,9 @@ struct ServerSample {
     int32_t background_processes;  // every non-client process with a backend status entry
     int32_t connection_headroom;   // max_connections - superuser_reserved - client connections
     int32_t groups;
-    double cpu_utilisation;  // 0..1, NaN when unknown
-    double cpu_iowait;       // 0..1, NaN when unknown
-    double load_1min;        // NaN when unknown
+    double cpu_utilisation;          // 0..1, NaN when unknown
+    double cpu_iowait;               // 0..1, NaN when unknown
+    double load_1min;                // NaN when unknown
     int64_t memory_available_bytes;  // -1 when unknown
     int64_t interval_micros;         // since the previous sample: the span of the deltas
     DatabaseCounters delta;          // change since the previous sample

@@ -20,7 +20,7 @@
 namespace poolopt::pg {
 
 class PostgresError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -84,9 +84,7 @@ void call_postgres(Fn &&fn) {
     MemoryContext caller_context = CurrentMemoryContext;
     bool failed = false;
     PG_TRY();
-    {
-        fn();
-    }
+    { fn(); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller_context);

@@ -21,7 +21,9 @@ emit_log_hook_type previous_emit_log = nullptr;
 // that is not a client backend.
 BackendSlot *my_slot = nullptr;
 
-const char *or_empty(const char *s) { return s ? s : ""; }
+const char *or_empty(const char *s) {
+    return s ? s : "";
+}
 
 // Never blocks, never allocates: a full queue costs one counter increment.
 void push_event(core::EventKind kind, const Port *port, const char *application) {
@@ -66,21 +68,25 @@ extern "C" void on_emit_log(ErrorData *edata) {
     if (!IsUnderPostmaster || edata->elevel < ERROR || !MyProcPort) return;
     core::EventKind kind;
     switch (edata->sqlerrcode) {
-        case ERRCODE_TOO_MANY_CONNECTIONS: kind = core::EventKind::connection_refused; break;
+        case ERRCODE_TOO_MANY_CONNECTIONS:
+            kind = core::EventKind::connection_refused;
+            break;
         case ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT:
             kind = core::EventKind::idle_in_transaction_timeout;
             break;
-        case ERRCODE_IDLE_SESSION_TIMEOUT: kind = core::EventKind::idle_session_timeout; break;
+        case ERRCODE_IDLE_SESSION_TIMEOUT:
+            kind = core::EventKind::idle_session_timeout;
+            break;
         case ERRCODE_QUERY_CANCELED:
             if (!is_statement_timeout(edata)) return;
             kind = core::EventKind::statement_timeout;
             break;
-        default: return;
+        default:
+            return;
     }
     // After startup the session's current application_name is the one the sampler sees.
     const char *application =
-        (application_name && application_name[0]) ? application_name
-                                                   : MyProcPort->application_name;
+        (application_name && application_name[0]) ? application_name : MyProcPort->application_name;
     push_event(kind, MyProcPort, application);
 }
 

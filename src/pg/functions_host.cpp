@@ -36,7 +36,9 @@ struct HostRow {
     char problems[2048];
 };
 
-int64_t or_unknown(const std::optional<uint64_t> &v) { return v ? int64_t(*v) : -1; }
+int64_t or_unknown(const std::optional<uint64_t> &v) {
+    return v ? int64_t(*v) : -1;
+}
 
 void copy_text(char *out, size_t size, const std::string &text) {
     strlcpy(out, text.c_str(), size);
@@ -55,13 +57,13 @@ HostRow probe_host(const char *data_directory, int storage_setting) {
     row.memory_limit = or_unknown(host.memory_limit_bytes);
     row.usable_memory = host.usable_memory_bytes ? int64_t(host.usable_memory_bytes) : -1;
     row.has_load = host.load.has_value();
-    if (host.load) row.load1 = host.load->one, row.load5 = host.load->five, row.load15 = host.load->fifteen;
+    if (host.load)
+        row.load1 = host.load->one, row.load5 = host.load->five, row.load15 = host.load->fifteen;
     copy_text(row.cgroup_version, sizeof row.cgroup_version, host.cgroup_version);
 
     if (storage_setting != gucs::storage_auto) {
         copy_text(row.storage, sizeof row.storage, gucs::storage_setting_name(storage_setting));
-        copy_text(row.storage_source, sizeof row.storage_source,
-                  "set by pool_optimizer.storage");
+        copy_text(row.storage_source, sizeof row.storage_source, "set by pool_optimizer.storage");
     } else {
         struct stat st;
         if (stat(data_directory, &st) != 0) {
@@ -69,7 +71,8 @@ HostRow probe_host(const char *data_directory, int storage_setting) {
             copy_text(row.storage_source, sizeof row.storage_source,
                       std::string("cannot stat the data directory: ") + strerror(errno));
         } else {
-            core::StorageGuess guess = core::detect_storage("/", major(st.st_dev), minor(st.st_dev));
+            core::StorageGuess guess =
+                core::detect_storage("/", major(st.st_dev), minor(st.st_dev));
             copy_text(row.storage, sizeof row.storage, core::storage_kind_name(guess.kind));
             copy_text(row.storage_source, sizeof row.storage_source, guess.how);
         }
@@ -86,7 +89,8 @@ extern "C" Datum host_resources(PG_FUNCTION_ARGS) {
     compat::init_materialized_srf(fcinfo);
     const char *data_directory = DataDir;
     int storage_setting = gucs::storage;
-    HostRow host = guarded<HostRow>("host_resources", [&] { return probe_host(data_directory, storage_setting); });
+    HostRow host = guarded<HostRow>("host_resources",
+                                    [&] { return probe_host(data_directory, storage_setting); });
 
     // CPU figures need two readings apart in time: the worker's, when it runs.
     HostFigures cpu{};
@@ -100,7 +104,8 @@ extern "C" Datum host_resources(PG_FUNCTION_ARGS) {
     row.int4(host.affinity_cpus);
     row.int4(host.online_cpus);
     host.has_quota ? row.float8(host.cpu_quota) : row.null();
-    for (int64_t bytes : {host.memory_total, host.memory_available, host.memory_limit, host.usable_memory})
+    for (int64_t bytes :
+         {host.memory_total, host.memory_available, host.memory_limit, host.usable_memory})
         bytes >= 0 ? row.int8(bytes) : row.null();
     host.has_load ? row.float8(host.load1) : row.null();
     host.has_load ? row.float8(host.load5) : row.null();

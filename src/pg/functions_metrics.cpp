@@ -83,8 +83,8 @@ extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
 
 extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {
     const SharedView &view = require_shared("pool_samples");
-    int64_t since = PG_ARGISNULL(0) ? INT64_MIN
-                                    : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
+    int64_t since =
+        PG_ARGISNULL(0) ? INT64_MIN : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
     compat::init_materialized_srf(fcinfo);
     uint32_t capacity = view.history->capacity();
     auto *samples =

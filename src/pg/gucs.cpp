@@ -13,7 +13,7 @@ int storage = storage_auto;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
-    {"auto", storage_auto, false}, {"ssd", storage_ssd, false}, {"hdd", storage_hdd, false},
+    {"auto", storage_auto, false}, {"ssd", storage_ssd, false},   {"hdd", storage_hdd, false},
     {"san", storage_san, false},   {"nvme", storage_nvme, false}, {nullptr, 0, false},
 };
 }  // namespace
@@ -30,27 +30,25 @@ void define_all() {
                              &enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pool_optimizer.sample_interval",
                             "Time between two samples of backend activity and host resources.",
-                            nullptr, &sample_interval_ms, 1000, 10, 60000, PGC_SIGHUP,
-                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+                            nullptr, &sample_interval_ms, 1000, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pool_optimizer.evaluation_interval",
                             "Length of the window over which busy connections are summarised.",
-                            nullptr, &evaluation_interval_s, 300, 10, 86400, PGC_SIGHUP,
-                            GUC_UNIT_S, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pool_optimizer.history_size",
-                            "Number of server-wide samples kept in shared memory.", nullptr,
-                            &history_size, 3600, 60, 100000, PGC_POSTMASTER, 0, nullptr, nullptr,
-                            nullptr);
+                            nullptr, &evaluation_interval_s, 300, 10, 86400, PGC_SIGHUP, GUC_UNIT_S,
+                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "pool_optimizer.history_size", "Number of server-wide samples kept in shared memory.",
+        nullptr, &history_size, 3600, 60, 100000, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pool_optimizer.max_pools",
                             "Number of pool groups (database, role, application, client "
                             "address) tracked; the least recently seen is evicted beyond it.",
-                            nullptr, &max_pools, 256, 1, 10000, PGC_POSTMASTER, 0, nullptr,
-                            nullptr, nullptr);
-    DefineCustomEnumVariable("pool_optimizer.storage",
-                             "Storage of the data directory: auto detects it from sysfs.",
-                             "Virtual disks often claim to be rotational; set ssd, hdd, san or "
-                             "nvme when detection is wrong.",
-                             &storage, storage_auto, kStorageOptions, PGC_SUSET, 0, nullptr,
-                             nullptr, nullptr);
+                            nullptr, &max_pools, 256, 1, 10000, PGC_POSTMASTER, 0, nullptr, nullptr,
+                            nullptr);
+    DefineCustomEnumVariable(
+        "pool_optimizer.storage", "Storage of the data directory: auto detects it from sysfs.",
+        "Virtual disks often claim to be rotational; set ssd, hdd, san or "
+        "nvme when detection is wrong.",
+        &storage, storage_auto, kStorageOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

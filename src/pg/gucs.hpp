@@ -5,12 +5,12 @@ namespace poolopt::pg::gucs {
 
 enum StorageSetting { storage_auto, storage_ssd, storage_hdd, storage_san, storage_nvme };
 
-extern bool enabled;              // sampling on/off (reload)
-extern int sample_interval_ms;    // between samples (reload)
-extern int evaluation_interval_s; // length of the busy-statistics window (reload)
-extern int history_size;          // samples kept in the history ring (restart)
-extern int max_pools;             // pool groups tracked (restart)
-extern int storage;               // StorageSetting (superuser, any time)
+extern bool enabled;               // sampling on/off (reload)
+extern int sample_interval_ms;     // between samples (reload)
+extern int evaluation_interval_s;  // length of the busy-statistics window (reload)
+extern int history_size;           // samples kept in the history ring (restart)
+extern int max_pools;              // pool groups tracked (restart)
+extern int storage;                // StorageSetting (superuser, any time)
 
 const char *storage_setting_name(int setting);
 void define_all();

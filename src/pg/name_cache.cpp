@@ -13,8 +13,8 @@ void resolve_names(NameCache &cache, NameKind kind, const Oid *oids, int count) 
             started = true;
         }
         // Both catalogs are shared, so a worker connected to no database can read them.
-        char *name = kind == NameKind::database ? get_database_name(oid)
-                                                : GetUserNameFromId(oid, true);
+        char *name =
+            kind == NameKind::database ? get_database_name(oid) : GetUserNameFromId(oid, true);
         if (name) {
             cache.store(oid, name);
         } else {

@@ -28,8 +28,7 @@ struct RowBuilder {
         (s && *s) ? put(DirectFunctionCall1(inet_in, CStringGetDatum(s))) : null();
     }
     void timestamp(int64_t unix_micros) {
-        unix_micros ? put(TimestampTzGetDatum(timestamptz_from_unix_micros(unix_micros)))
-                    : null();
+        unix_micros ? put(TimestampTzGetDatum(timestamptz_from_unix_micros(unix_micros))) : null();
     }
     void emit(FunctionCallInfo fcinfo) {
         auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);

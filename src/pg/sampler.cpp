@@ -43,6 +43,8 @@ struct SamplerState {
     DatabaseBaseline baselines[kMaxDatabases];
     core::CpuTimes previous_cpu;
     bool have_previous_cpu;
+    uint64_t previous_cgroup_usage_micros;
+    int64_t previous_cgroup_usage_at;
     int64 previous_checkpoints_timed, previous_checkpoints_requested;
     bool have_previous_checkpoints;
     int64_t previous_sample_micros;
@@ -61,13 +63,18 @@ uint64_t monotonic_nanos() {
 core::SessionState session_state(BackendState state) {
     switch (state) {
         case STATE_RUNNING:
-        case STATE_FASTPATH: return core::SessionState::active;
-        case STATE_IDLE: return core::SessionState::idle;
-        case STATE_IDLEINTRANSACTION: return core::SessionState::idle_in_transaction;
+        case STATE_FASTPATH:
+            return core::SessionState::active;
+        case STATE_IDLE:
+            return core::SessionState::idle;
+        case STATE_IDLEINTRANSACTION:
+            return core::SessionState::idle_in_transaction;
         case STATE_IDLEINTRANSACTION_ABORTED:
             return core::SessionState::idle_in_transaction_aborted;
-        case STATE_DISABLED: return core::SessionState::disabled;
-        case STATE_UNDEFINED: break;
+        case STATE_DISABLED:
+            return core::SessionState::disabled;
+        case STATE_UNDEFINED:
+            break;
     }
     return core::SessionState::starting;
 }
@@ -125,8 +132,7 @@ BackendCensus census(const int32_t *waiters, int waiter_count) {
         char address[core::kAddressBytes];
         format_client_address(&be->st_clientaddr, address, sizeof address);
         core::BackendObservation &o = s.observations[c.observations++];
-        o.key = core::make_group_key(database, role, be->st_appname ? be->st_appname : "",
-                                     address);
+        o.key = core::make_group_key(database, role, be->st_appname ? be->st_appname : "", address);
         o.pid = be->st_procpid;
         o.state = session_state(be->st_state);
         int32_t pid = be->st_procpid;
@@ -154,10 +160,10 @@ void resolve_unknown(int unresolved) {
 void read_slots(const SharedView &view) {
     for (uint32_t i = 0; i < view.state->slot_count; ++i) {
         const BackendSlot &slot = view.slots[i];
-        g_sampler->slot_readings[i] = core::SlotReading{
-            slot.pid.load(std::memory_order_relaxed),
-            slot.transactions.load(std::memory_order_relaxed),
-            slot.busy_micros.load(std::memory_order_relaxed)};
+        g_sampler->slot_readings[i] =
+            core::SlotReading{slot.pid.load(std::memory_order_relaxed),
+                              slot.transactions.load(std::memory_order_relaxed),
+                              slot.busy_micros.load(std::memory_order_relaxed)};
     }
 }
 
@@ -240,9 +246,8 @@ void sample_checkpoints(core::DatabaseCounters &total) {
     int64 timed = 0, requested = 0;
     compat::checkpoint_counts(&timed, &requested);
     if (s.have_previous_checkpoints) {
-        total.checkpoints_timed = timed >= s.previous_checkpoints_timed
-                                      ? timed - s.previous_checkpoints_timed
-                                      : timed;
+        total.checkpoints_timed =
+            timed >= s.previous_checkpoints_timed ? timed - s.previous_checkpoints_timed : timed;
         total.checkpoints_requested = requested >= s.previous_checkpoints_requested
                                           ? requested - s.previous_checkpoints_requested
                                           : requested;
@@ -257,11 +262,10 @@ struct HostReading {
     int64_t memory_available_bytes = -1;
 };
 
-HostReading sample_host() {
+HostReading sample_host(int64_t now_micros) {
     SamplerState &s = *g_sampler;
     HostReading reading;
-    // read_host_resources reports unreadable files in `problems` and never throws
-    // except for allocation failure, which the caller's guard turns into a warning.
+    // read_host_resources reports unreadable files in `problems` and never throws.
     core::HostResources host = core::read_host_resources("/", s.affinity_cpus);
     if (host.cpu_times) {
         if (s.have_previous_cpu) {
@@ -273,15 +277,29 @@ HostReading sample_host() {
         s.previous_cpu = *host.cpu_times;
         s.have_previous_cpu = true;
     }
+    // Under a CPU quota /proc/stat shows the whole host; the cgroup's own usage against
+    // its quota is what the server can still get.
+    if (host.cpu_quota && host.cgroup_cpu_usage_usec) {
+        if (s.previous_cgroup_usage_micros && now_micros > s.previous_cgroup_usage_at) {
+            if (auto share = core::cgroup_cpu_utilisation(
+                    s.previous_cgroup_usage_micros, *host.cgroup_cpu_usage_usec,
+                    uint64_t(now_micros - s.previous_cgroup_usage_at), host.usable_cpus))
+                reading.cpu_utilisation = *share;
+        }
+        s.previous_cgroup_usage_micros = *host.cgroup_cpu_usage_usec;
+        s.previous_cgroup_usage_at = now_micros;
+    }
     if (host.load) reading.load_1min = host.load->one;
-    if (host.memory_available_bytes) reading.memory_available_bytes = int64_t(*host.memory_available_bytes);
+    if (host.memory_available_bytes)
+        reading.memory_available_bytes = int64_t(*host.memory_available_bytes);
     return reading;
 }
 
 int drain_events(const SharedView &view) {
     int count = 0;
     core::Event event;
-    while (count < int(kEventQueueCapacity) && view.queue->pop(event)) g_sampler->events[count++] = event;
+    while (count < int(kEventQueueCapacity) && view.queue->pop(event))
+        g_sampler->events[count++] = event;
     view.state->events_received.fetch_add(uint64_t(count), std::memory_order_relaxed);
     return count;
 }
@@ -363,7 +381,7 @@ void take_sample() {
     }
 
     HostReading host;
-    guarded_quietly("host sampling", WARNING, [&] { host = sample_host(); });
+    guarded_quietly("host sampling", WARNING, [&] { host = sample_host(now); });
     int event_count = drain_events(view);
 
     LWLockAcquire(view.lock, LW_EXCLUSIVE);
@@ -372,8 +390,8 @@ void take_sample() {
     sample_checkpoints(delta);
     guarded_quietly("aggregation", WARNING, [&] {
         s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
-        s.writer->record_sample(s.observations, size_t(census_result.observations),
-                                s.slot_readings, view.state->slot_count, now);
+        s.writer->record_sample(s.observations, size_t(census_result.observations), s.slot_readings,
+                                view.state->slot_count, now);
         for (int i = 0; i < event_count; ++i) s.writer->record_event(s.events[i]);
     });
     view.state->host = HostFigures{true, host.cpu_utilisation, host.cpu_iowait, interval};
@@ -385,11 +403,18 @@ void take_sample() {
     sample.client_connections = census_result.client_connections;
     for (int i = 0; i < census_result.observations; ++i) {
         switch (s.observations[i].state) {
-            case core::SessionState::active: sample.active++; break;
-            case core::SessionState::idle: sample.idle++; break;
+            case core::SessionState::active:
+                sample.active++;
+                break;
+            case core::SessionState::idle:
+                sample.idle++;
+                break;
             case core::SessionState::idle_in_transaction:
-            case core::SessionState::idle_in_transaction_aborted: sample.idle_in_transaction++; break;
-            default: break;
+            case core::SessionState::idle_in_transaction_aborted:
+                sample.idle_in_transaction++;
+                break;
+            default:
+                break;
         }
         if (s.observations[i].waiting_on_lock) sample.waiting_on_lock++;
     }

@@ -15,7 +15,9 @@ constexpr size_t kAlignment = 64;
 SharedView g_view;
 bool g_attached = false;
 
-size_t align_up(size_t n) { return (n + kAlignment - 1) & ~(kAlignment - 1); }
+size_t align_up(size_t n) {
+    return (n + kAlignment - 1) & ~(kAlignment - 1);
+}
 
 struct Layout {
     size_t slots, queue, groups, databases, history, total;
@@ -49,8 +51,7 @@ void bind_view(char *base, SharedState *state) {
     g_attached = true;
 }
 
-void initialise(char *base, const Layout &l, int slot_count, int max_pools,
-                int history_capacity) {
+void initialise(char *base, const Layout &l, int slot_count, int max_pools, int history_capacity) {
     std::memset(base, 0, l.total);
     auto *state = new (base) SharedState();
     state->slot_count = uint32_t(slot_count);
@@ -96,7 +97,9 @@ void attach_shared_memory(int slot_count, int max_pools, int history_capacity) {
     bind_view(base, reinterpret_cast<SharedState *>(base));
 }
 
-const SharedView *shared() { return g_attached ? &g_view : nullptr; }
+const SharedView *shared() {
+    return g_attached ? &g_view : nullptr;
+}
 
 const SharedView &require_shared(const char *function_name) {
     if (!g_attached)

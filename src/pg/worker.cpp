@@ -93,7 +93,8 @@ extern "C" void pool_optimizer_worker_main(Datum) {
         next_sample = TimestampTzPlusMilliseconds(next_sample, gucs::sample_interval_ms);
         // After a long stall (suspend, overload) restart the cadence instead of catching up.
         if (next_sample < GetCurrentTimestamp())
-            next_sample = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gucs::sample_interval_ms);
+            next_sample =
+                TimestampTzPlusMilliseconds(GetCurrentTimestamp(), gucs::sample_interval_ms);
         take_sample();
     }
 }

@@ -50,12 +50,12 @@ TEST(GroupKey, EqualIdentitiesAreEqualBytesAndLongNamesTruncate) {
 
 TEST(GroupTable, CountsStatesPerGroup) {
     Table t(8);
-    t.sample(10 * kSecond, {backend("a", 1, SessionState::active),
-                            backend("a", 2, SessionState::idle),
-                            backend("a", 3, SessionState::idle_in_transaction),
-                            backend("a", 4, SessionState::active, true),
-                            backend("b", 5, SessionState::idle_in_transaction_aborted),
-                            backend("b", 6, SessionState::starting)});
+    t.sample(10 * kSecond,
+             {backend("a", 1, SessionState::active), backend("a", 2, SessionState::idle),
+              backend("a", 3, SessionState::idle_in_transaction),
+              backend("a", 4, SessionState::active, true),
+              backend("b", 5, SessionState::idle_in_transaction_aborted),
+              backend("b", 6, SessionState::starting)});
     const GroupEntry *a = t.find("a");
     const GroupEntry *b = t.find("b");
     ASSERT_TRUE(a && b);
@@ -80,8 +80,7 @@ TEST(GroupTable, BusyStatisticsAndSaturationOverTheWindow) {
                                  {SessionState::active, SessionState::active},
                                  {SessionState::active, SessionState::idle_in_transaction}};
     for (int i = 0; i < 4; ++i)
-        t.sample((i + 1) * kSecond,
-                 {backend("a", 1, states[i][0]), backend("a", 2, states[i][1])});
+        t.sample((i + 1) * kSecond, {backend("a", 1, states[i][0]), backend("a", 2, states[i][1])});
     GroupFigures f = figures_of(*t.find("a"), 4 * kSecond);
     EXPECT_EQ(f.window_samples, 4u);
     EXPECT_DOUBLE_EQ(f.busy_mean, 5.0 / 4.0);
@@ -106,8 +105,10 @@ TEST(GroupTable, WindowRollsOverAfterTheEvaluationInterval) {
 
 TEST(GroupTable, SessionsStartedAndEndedFromPidChanges) {
     Table t(4);
-    t.sample(1 * kSecond, {backend("a", 1, SessionState::idle), backend("a", 2, SessionState::idle)});
-    t.sample(2 * kSecond, {backend("a", 2, SessionState::idle), backend("a", 3, SessionState::idle)});
+    t.sample(1 * kSecond,
+             {backend("a", 1, SessionState::idle), backend("a", 2, SessionState::idle)});
+    t.sample(2 * kSecond,
+             {backend("a", 2, SessionState::idle), backend("a", 3, SessionState::idle)});
     t.sample(3 * kSecond, {});
     const GroupEntry *a = t.find("a");
     EXPECT_EQ(a->totals.sessions_started, 3u);
@@ -124,7 +125,8 @@ TEST(GroupTable, SlotDeltasCreditTheOwnerAndSurviveItsExit) {
     // First reading only sets the baseline: history before the worker started is not counted.
     t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 500, 9000}, {0, 0, 0}});
     EXPECT_EQ(t.find("a")->totals.transactions, 0u);
-    t.sample(2 * kSecond, {backend("a", 10, SessionState::idle), backend("b", 11, SessionState::idle)},
+    t.sample(2 * kSecond,
+             {backend("a", 10, SessionState::idle), backend("b", 11, SessionState::idle)},
              {{10, 520, 9400}, {11, 3, 300}});
     EXPECT_EQ(t.find("a")->totals.transactions, 20u);
     EXPECT_EQ(t.find("a")->totals.busy_micros, 400u);
@@ -157,7 +159,8 @@ TEST(GroupTable, FullTableEvictsTheLeastRecentlySeenIdleGroup) {
     t.sample(1 * kSecond, {backend("old", 1, SessionState::idle)});
     t.sample(2 * kSecond, {backend("busy", 2, SessionState::active)});
     // "old" has no connections now and was seen least recently; "busy" keeps its place.
-    t.sample(3 * kSecond, {backend("busy", 2, SessionState::active), backend("new", 3, SessionState::idle)});
+    t.sample(3 * kSecond,
+             {backend("busy", 2, SessionState::active), backend("new", 3, SessionState::idle)});
     EXPECT_EQ(t.find("old"), nullptr);
     EXPECT_NE(t.find("busy"), nullptr);
     EXPECT_NE(t.find("new"), nullptr);

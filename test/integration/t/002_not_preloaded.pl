@@ -41,8 +41,8 @@ for my $call (
 
 # host_resources() reads /proc and cgroups from the calling backend: no worker needed.
 my $host = $node->safe_psql('postgres',
-    q{SELECT count(*) || '|' || bool_and(usable_cpus >= 1) || '|'
-             || bool_and(online_cpus >= 1) || '|' || bool_and(memory_total > 0)
+    q{SELECT count(*), bool_and(usable_cpus >= 1), bool_and(online_cpus >= 1),
+             bool_and(memory_total > 0)
       FROM host_resources()});
 is($host, '1|t|t|t',
     'host_resources() returns one row with at least one usable CPU and some memory');
