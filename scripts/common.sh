@@ -1,25 +1,41 @@
-# Shared by scripts/test.sh and scripts/demo.sh: where PostgreSQL is, and who runs it.
+# Shared by scripts/test.sh and scripts/demo.sh: where PostgreSQL is, who runs it, and a
+# private installation of PostgreSQL with this extension for throw-away clusters.
 PG_MAJOR=${PG_MAJOR:-15}
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
-PG_BINDIR=$("$PG_CONFIG" --bindir)
-PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+SYSTEM_PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 
 # initdb and pg_regress refuse to run as root: as root, PostgreSQL runs as this user.
 if [ "$(id -u)" -eq 0 ]; then
     RUN_USER=${POOL_OPTIMIZER_TEST_USER:-postgres}
     as_test_user() { runuser -u "$RUN_USER" -- "$@"; }
-    SUDO=""
 else
     RUN_USER=$(id -un)
     as_test_user() { "$@"; }
-    SUDO="sudo"
 fi
 
-# A scratch directory the test user owns, removed on exit.
+# A scratch directory the test user owns.
 make_scratch_dir() {
     local dir
     dir=$(mktemp -d /tmp/pool_optimizer.XXXXXX)
     chmod 755 "$dir"
-    [ "$(id -u)" -eq 0 ] && chown "$RUN_USER" "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown "$RUN_USER" "$dir"; fi
     echo "$dir"
+}
+
+# Copies the system's PostgreSQL into DIR and installs the freshly built extension there,
+# as PostgreSQL's own "make check" does: PostgreSQL finds its share and lib directories
+# relative to its binaries, so tests need neither root nor a change to the system.
+# Sets PG_BINDIR and PG_CONFIG to the private copy.
+make_private_install() {
+    local dir=$1 libdir sharedir
+    libdir=$("$SYSTEM_PG_CONFIG" --pkglibdir)
+    sharedir=$("$SYSTEM_PG_CONFIG" --sharedir)
+    local bindir; bindir=$("$SYSTEM_PG_CONFIG" --bindir)
+    mkdir -p "$dir$(dirname "$bindir")" "$dir$(dirname "$sharedir")"
+    cp -a "$(dirname "$bindir")/." "$dir$(dirname "$bindir")/"
+    cp -a "$sharedir" "$dir$(dirname "$sharedir")/"
+    [ -d "$dir$libdir" ] || cp -a "$libdir" "$dir$(dirname "$libdir")/"
+    make -s install PG_CONFIG="$SYSTEM_PG_CONFIG" DESTDIR="$dir" >/dev/null
+    PG_BINDIR=$dir$bindir
+    PG_CONFIG=$PG_BINDIR/pg_config
+    PGXS_DIR=$(dirname "$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")")
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo: installs what is needed, builds and installs pool_optimizer, starts a
-# throw-away PostgreSQL cluster with the library preloaded (temporary directory, its own
+# The demo: installs what is needed, builds pool_optimizer into a private copy of
+# PostgreSQL, starts a throw-away PostgreSQL cluster with the library preloaded (temporary directory, its own
 # port and socket, run by an unprivileged user), drives real pgbench load from two
 # differently named applications, and prints what the extension measured.
 set -euo pipefail
@@ -9,10 +9,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 . scripts/common.sh
 
-make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
-$SUDO make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
-
+make -s -j"$(nproc)" PG_CONFIG="$SYSTEM_PG_CONFIG"
 DEMO=$(make_scratch_dir)
+make_private_install "$DEMO/install"
 PORT=${DEMO_PORT:-55432}
 DATA=$DEMO/data
 stop() {

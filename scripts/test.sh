@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds and installs the extension, and runs every test suite:
-# C++ unit tests, pg_regress suites and TAP integration tests against throw-away
-# instances. Works as root (PostgreSQL then runs as the postgres user) and as an
-# ordinary user (sudo is used to install packages and the extension).
+# Installs what is needed, builds the extension, and runs every test suite: C++ unit tests
+# (plain and sanitized), pg_regress suites and TAP integration tests against throw-away
+# instances of a private copy of PostgreSQL with the extension installed. Works as root
+# (PostgreSQL then runs as the postgres user) and as an ordinary user (sudo is needed only
+# when packages are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -10,8 +11,7 @@ ROOT=$PWD
 scripts/install-deps.sh
 . scripts/common.sh
 
-make -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
-$SUDO make install PG_CONFIG="$PG_CONFIG" >/dev/null
+make -s -j"$(nproc)" PG_CONFIG="$SYSTEM_PG_CONFIG"
 
 passed=0 failed=0
 run_suite() {
@@ -23,6 +23,7 @@ run_suite() {
 
 SCRATCH=$(make_scratch_dir)
 trap 'rm -rf "$SCRATCH"' EXIT
+make_private_install "$SCRATCH/install"
 
 run_suite "unit tests" make unittest
 run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make unittest-sanitized
@@ -38,6 +39,7 @@ regress() {
 run_suite "pg_regress" regress
 
 integration() {
+    as_test_user mkdir -p "$SCRATCH/tap/tmp_check/log"
     as_test_user env PATH="$PG_BINDIR:$PATH" \
         PERL5LIB="$PGXS_DIR/src/test/perl" \
         TESTDIR="$SCRATCH/tap" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \

@@ -20,6 +20,9 @@ emit_log_hook_type previous_emit_log = nullptr;
 // This backend's counter slot, set once it has authenticated; null for every process
 // that is not a client backend.
 BackendSlot *my_slot = nullptr;
+// Authenticated, but InitPostgres has not committed its startup transaction yet: the
+// connection may still fail (unknown role or database, no free slot).
+bool starting_up = false;
 
 const char *or_empty(const char *s) {
     return s ? s : "";
@@ -50,8 +53,11 @@ extern "C" void on_client_authentication(Port *port, int status) {
             my_slot = &view->slots[index];
             my_slot->pid.store(MyProcPid, std::memory_order_relaxed);
         }
-        push_event(core::EventKind::connection_accepted, port, port->application_name);
-    } else {
+        // Counted as accepted once startup completes (on_transaction_end).
+        starting_up = true;
+    } else if (status == STATUS_ERROR) {
+        // STATUS_EOF is a client that hung up when asked for a password, which is how
+        // psql asks the user for one; PostgreSQL itself does not log it as a failure.
         push_event(core::EventKind::authentication_failed, port, port->application_name);
     }
 }
@@ -67,6 +73,14 @@ extern "C" void on_emit_log(ErrorData *edata) {
     // The postmaster must not depend on shared memory contents; only its children report.
     if (!IsUnderPostmaster || edata->elevel < ERROR || !MyProcPort) return;
     core::EventKind kind;
+    if (starting_up && edata->elevel >= FATAL &&
+        ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION) {
+        // Authenticated by trust or peer, then refused: the role does not exist or may not
+        // log in. To the client this is an authentication failure.
+        push_event(core::EventKind::authentication_failed, MyProcPort,
+                   MyProcPort->application_name);
+        return;
+    }
     switch (edata->sqlerrcode) {
         case ERRCODE_TOO_MANY_CONNECTIONS:
             kind = core::EventKind::connection_refused;
@@ -94,6 +108,15 @@ extern "C" void on_transaction_end(XactEvent event, void *) {
     if (!my_slot) return;
     if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE)
         return;
+    if (starting_up) {
+        // The first commit after authentication closes InitPostgres' own transaction:
+        // the connection is now established. That transaction is not the client's.
+        starting_up = false;
+        if (event == XACT_EVENT_COMMIT)
+            push_event(core::EventKind::connection_accepted, MyProcPort,
+                       MyProcPort ? MyProcPort->application_name : nullptr);
+        return;
+    }
     TimestampTz start = GetCurrentTransactionStartTimestamp();
     TimestampTz end = GetCurrentTimestamp();
     uint64_t busy = end > start ? uint64_t(end - start) : 0;
