@@ -46,7 +46,7 @@ GroupTableWriter::GroupTableWriter(GroupTableHeader *header, GroupEntry *entries
         if (entries_[i].in_use) index_.emplace(entries_[i].key, i);
 }
 
-void GroupTableWriter::reset(int64_t now_micros) {
+void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_t slot_count) {
     uint32_t capacity = header_->capacity;
     std::memset(entries_, 0, sizeof(GroupEntry) * capacity);
     std::memset(header_, 0, sizeof *header_);
@@ -54,9 +54,14 @@ void GroupTableWriter::reset(int64_t now_micros) {
     header_->window_start_micros = now_micros;
     index_.clear();
     previous_backends_.clear();
-    // Slot baselines stay: counters in the slots are cumulative, and forgetting them would
-    // count every transaction since server start again.
-    for (PreviousSlot &slot : previous_slots_) slot.has_group = false;
+    previous_slots_.assign(slot_count, PreviousSlot{});
+    for (size_t i = 0; i < slot_count; ++i) {
+        PreviousSlot &slot = previous_slots_[i];
+        slot.baseline_taken = true;
+        slot.pid = slots[i].pid;
+        slot.transactions = slots[i].transactions;
+        slot.busy_micros = slots[i].busy_micros;
+    }
 }
 
 bool GroupTableWriter::still_names(uint32_t index, const GroupKey &key) const {

@@ -85,8 +85,9 @@ class GroupTableWriter {
   public:
     GroupTableWriter(GroupTableHeader *header, GroupEntry *entries);
 
-    // Empties the table (entries and counters) and starts a window at `now`.
-    void reset(int64_t now_micros);
+    // Empties the table (entries and counters) and starts a window at `now`. The counter
+    // slots as read now become the baseline, so that only later transactions count.
+    void reset(int64_t now_micros, const SlotReading *slots, size_t slot_count);
 
     // Closes the current window when it has lasted `window_micros`, then counts this sample.
     void begin_sample(int64_t now_micros, int64_t window_micros);

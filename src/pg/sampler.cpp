@@ -308,7 +308,9 @@ void apply_reset_if_requested(const SharedView &view, int64_t now) {
     uint64_t requested = view.state->reset_requests.load(std::memory_order_acquire);
     if (requested == g_sampler->resets_seen) return;
     LWLockAcquire(view.lock, LW_EXCLUSIVE);
-    guarded_quietly("reset", WARNING, [&] { g_sampler->writer->reset(now); });
+    guarded_quietly("reset", WARNING, [&] {
+        g_sampler->writer->reset(now, g_sampler->slot_readings, view.state->slot_count);
+    });
     for (int d = 0; d < kMaxDatabases; ++d) view.databases[d].in_use = false;
     view.state->host = HostFigures{};
     LWLockRelease(view.lock);
@@ -349,6 +351,7 @@ void take_sample() {
     int64_t now = unix_micros_now();
     MemoryContext old = MemoryContextSwitchTo(s.sample_context);
 
+    read_slots(view);
     apply_reset_if_requested(view, now);
 
     // The snapshot of backend status and statistics is cached until cleared: clear it so
@@ -362,7 +365,6 @@ void take_sample() {
         if (census_result.unresolved == 0) break;
         resolve_unknown(census_result.unresolved);
     }
-    read_slots(view);
 
     int64_t interval = s.previous_sample_micros ? now - s.previous_sample_micros : 0;
     s.previous_sample_micros = now;

@@ -168,14 +168,16 @@ TEST(GroupTable, FullTableEvictsTheLeastRecentlySeenIdleGroup) {
     EXPECT_EQ(t.header.in_use, 2u);
 }
 
-TEST(GroupTable, ResetEmptiesTheTableButKeepsSlotBaselines) {
+TEST(GroupTable, ResetEmptiesTheTableAndRebaselinesTheSlots) {
     Table t(4);
     t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 100, 1000}});
     t.sample(2 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 110, 1100}});
-    t.writer->reset(3 * kSecond);
+    // Five transactions after the last sample and before the reset are not counted after it.
+    SlotReading at_reset{10, 115, 1150};
+    t.writer->reset(3 * kSecond, &at_reset, 1);
     EXPECT_EQ(t.header.in_use, 0u);
     EXPECT_EQ(t.find("a"), nullptr);
-    t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 112, 1120}});
+    t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 117, 1170}});
     EXPECT_EQ(t.find("a")->totals.transactions, 2u);
 }
 
