@@ -1,0 +1,130 @@
+#include "core/pool_client_settings.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/pool_support.hpp"
+#include "core/queueing.hpp"
+
+namespace poolopt::core::pool_client_settings {
+
+using pool_support::duration;
+using pool_support::finite_non_negative;
+using pool_support::floor_tolerant;
+using pool_support::join;
+using pool_support::percent;
+using pool_support::text;
+
+namespace {
+
+// A checkout that waits ten holds is queueing behind a burst; waiting longer than ten
+// minutes helps no caller, so longer holds get the cap and need timeouts of their own.
+constexpr double kTimeoutMeanHolds = 10.0;
+constexpr double kTimeoutP99Holds = 2.0;
+constexpr int32_t kMaxPoolTimeoutSeconds = 600;
+
+// Recycling bounds what a long-lived backend accumulates (catalog caches, prepared
+// statements, fragmented memory) at the price of a backend start. 30 min is HikariCP's
+// maxLifetime; a lightly used connection accumulates slowly and may live an hour. Where
+// sessions get killed, 5 min stays below the 350 s idle limit common in cloud load
+// balancers and NAT gateways, the usual killers besides the server itself.
+constexpr int32_t kDefaultRecycleSeconds = 1800;
+constexpr int32_t kLowLoadRecycleSeconds = 3600;
+constexpr int32_t kKilledRecycleSeconds = 300;
+// Recycle at 90 % of idle_session_timeout: a connection idle that long is already gone.
+constexpr double kIdleSessionTimeoutShare = 0.9;
+
+}  // namespace
+
+int32_t overflow_floor(int32_t pool_size) noexcept {
+    return (std::max(pool_size, 0) + 4) / 5;
+}
+
+int32_t overflow_ceiling(int32_t pool_size) noexcept {
+    return std::max(overflow_floor(pool_size), std::max(pool_size, 0) / 2);
+}
+
+void plan_overflow(PoolRecommendation &row, uint32_t busy_p99, uint32_t busy_max,
+                   std::vector<std::string> &notes) {
+    const int32_t low = overflow_floor(row.pool_size);
+    const int32_t high = overflow_ceiling(row.pool_size);
+    if (row.cpu_bound) {
+        row.max_overflow = low;
+        notes.push_back(text("max_overflow ", low,
+                             ", the 20 % floor: with the CPU saturated extra connections only "
+                             "queue"));
+        return;
+    }
+    // Overflow connections open only for a burst and close when returned, so sizing them to
+    // the largest burst seen costs little; the clamp keeps an outlier from mattering.
+    const int64_t peak = std::min<int64_t>(std::max(busy_p99, busy_max), kMaxServers);
+    const int64_t burst = std::max<int64_t>(peak - row.pool_size, 0);
+    row.max_overflow = static_cast<int32_t>(std::clamp<int64_t>(burst, low, high));
+    notes.push_back(text("max_overflow ", row.max_overflow, " for peaks of ", peak, " busy (p99 ",
+                         busy_p99, ", max ", busy_max, ") over the pool of ", row.pool_size,
+                         ", within 20–50 % of it (", low, "–", high, ")"));
+}
+
+void plan_timeout(PoolRecommendation &row, double mean_hold_seconds,
+                  std::optional<double> p99_hold_seconds, std::vector<std::string> &notes) {
+    double timeout = kDefaultPoolTimeoutSeconds;
+    std::string why;
+    const double hold = finite_non_negative(mean_hold_seconds);
+    if (kTimeoutMeanHolds * hold > timeout) {
+        timeout = kTimeoutMeanHolds * hold;
+        why = text("10 × the ", duration(hold), " mean hold");
+    }
+    const double p99_hold = p99_hold_seconds ? finite_non_negative(*p99_hold_seconds) : 0.0;
+    if (kTimeoutP99Holds * p99_hold > timeout) {
+        timeout = kTimeoutP99Holds * p99_hold;
+        why = text("2 × the ", duration(p99_hold), " p99 hold");
+    }
+    row.pool_timeout_seconds =
+        static_cast<int32_t>(std::min<double>(std::ceil(timeout - 1e-9), kMaxPoolTimeoutSeconds));
+    if (why.empty()) return;
+    if (row.pool_timeout_seconds == kMaxPoolTimeoutSeconds) why += ", capped";
+    notes.push_back(text("pool_timeout ", row.pool_timeout_seconds, " s: ", why));
+}
+
+void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
+                  std::optional<double> low_load_utilisation, std::vector<std::string> &notes) {
+    const double idle_timeout = finite_non_negative(endings.idle_session_timeout_seconds);
+    const uint64_t dropped = endings.killed + endings.abandoned;
+    int32_t recycle = kDefaultRecycleSeconds;
+    std::string why;
+    if (low_load_utilisation) {
+        recycle = kLowLoadRecycleSeconds;
+        why = text("under low load (utilisation ", percent(*low_load_utilisation),
+                   ") connections age slowly");
+    }
+    if (dropped > 0) {
+        recycle = std::min(recycle, kKilledRecycleSeconds);
+        why = text("sessions were killed (", endings.killed, ") or abandoned (", endings.abandoned,
+                   ") in the window");
+    }
+    if (idle_timeout > 0.0) {
+        const int64_t below =
+            std::max<int64_t>(1, std::min(floor_tolerant(idle_timeout * kIdleSessionTimeoutShare),
+                                          static_cast<int64_t>(std::ceil(idle_timeout)) - 1));
+        if (below < recycle) {
+            recycle = static_cast<int32_t>(below);
+            why = text("below idle_session_timeout ", duration(idle_timeout));
+        }
+    }
+    row.pool_recycle_seconds = recycle;
+    if (!why.empty()) notes.push_back(text("pool_recycle ", recycle, " s: ", why));
+
+    std::vector<std::string> pings;
+    if (dropped > 0) pings.push_back("sessions are killed or abandoned");
+    if (idle_timeout > 0.0) {
+        pings.push_back(text("the server closes sessions idle for ", duration(idle_timeout)));
+    }
+    if (endings.idle_session_timeouts > 0) {
+        pings.push_back(
+            text(endings.idle_session_timeouts, " sessions ended by idle_session_timeout"));
+    }
+    row.pre_ping = !pings.empty();
+    if (row.pre_ping) notes.push_back(text("pre_ping on: ", join(pings, ", ")));
+}
+
+}  // namespace poolopt::core::pool_client_settings

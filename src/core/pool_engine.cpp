@@ -1,0 +1,402 @@
+#include "core/pool_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "core/pool_client_settings.hpp"
+#include "core/pool_support.hpp"
+#include "core/queueing.hpp"
+
+namespace poolopt::core {
+
+using pool_support::clamp_to_int32;
+using pool_support::database_and_role;
+using pool_support::duration;
+using pool_support::finite_non_negative;
+using pool_support::floor_tolerant;
+using pool_support::join;
+using pool_support::known_share;
+using pool_support::number;
+using pool_support::percent;
+using pool_support::plural;
+using pool_support::share;
+using pool_support::text;
+using pool_support::whole_cores;
+
+namespace {
+
+// Above this host CPU utilisation, more busy connections queue for a CPU instead of working.
+constexpr double kCpuSaturation = 0.85;
+constexpr double kMostlyOnCpu = 0.5;
+constexpr double kMostlyWaitingOnLocks = 0.5;
+// The share of samples with every connection busy is, in M/M/c terms, P(wait) (arrivals
+// see time averages). Above 80 % the queue is close to unstable, or the application holds
+// more work than the pool admits: the pool, not the application, set the throughput, so
+// λ·W measures what was served, a floor of what was asked for.
+constexpr double kCensoringSaturationShare = 0.8;
+// How far a censored pool grows in one evaluation: enough to uncover the demand within a
+// few windows, little enough that one window's overshoot stays bounded (the next window
+// measures the real load and shrinks it).
+constexpr int64_t kCensoredGrowthFactor = 2;
+// "Many clients share few cores": more client connections than twice what the CPUs serve.
+constexpr int64_t kManyClientsPerCoreSlot = 2;
+// λ·W and the sampled busy mean disagree when apart by more than half the larger and by
+// more than one connection, below which sampling noise dominates.
+constexpr double kLoadMismatchShare = 0.5;
+
+// Below this utilisation of the recommended pool, connections age slowly: recycle less.
+constexpr double kLowLoadUtilisation = 0.3;
+constexpr double kIdleInTransactionHintShare = 0.25;
+
+// A nearest-rank p95 needs 20 samples to differ from the maximum; 60 is one sample per
+// 5 s over the default 300 s window.
+constexpr uint64_t kHighConfidenceSamples = 60;
+constexpr double kHighConfidenceCoverage = 0.9;
+constexpr uint64_t kMediumConfidenceSamples = 20;
+constexpr double kMediumConfidenceCoverage = 0.25;
+
+constexpr double kDefaultTargetWaitProbability = 0.05;
+constexpr double kDefaultEvaluationWindowSeconds = 300;
+
+// The server's setting, or the role's or database's own where one is set.
+double effective_timeout(const std::optional<double> &group_value, double server_value) {
+    return finite_non_negative(group_value ? *group_value : server_value);
+}
+
+struct Assessment {
+    PoolRecommendation row;
+    const PoolGroupFacts *facts = nullptr;
+    int64_t size = 0;  // pool_size as the steps shape it, before the policy bounds
+    double on_cpu_share = 0;
+    bool on_cpu_share_estimated = false;
+    std::vector<std::string> notes;
+};
+
+void assess_load(Assessment &assessment, const PoolPolicy &policy) {
+    const PoolGroupFacts &facts = *assessment.facts;
+    PoolRecommendation &row = assessment.row;
+    const double arrivals = finite_non_negative(facts.transactions_per_second);
+    const double hold = finite_non_negative(facts.mean_hold_seconds);
+    row.offered_load = littles_law_mean_in_system(arrivals, hold);
+    row.busy_mean = finite_non_negative(facts.busy_mean);
+    row.sizing_load = std::max(row.offered_load, row.busy_mean);
+    row.load_mismatch = std::fabs(row.offered_load - row.busy_mean) >
+                        std::max(1.0, kLoadMismatchShare * row.sizing_load);
+
+    if (arrivals > 0.0) {
+        std::string note = text("offered load ", number(row.offered_load), " (", number(arrivals),
+                                " tx/s × ", duration(hold), ")");
+        note += row.load_mismatch ? " disagrees with the sampled busy mean " +
+                                        number(row.busy_mean) + ": sizing for the larger"
+                                  : ", sampled busy mean " + number(row.busy_mean);
+        assessment.notes.push_back(note);
+    } else if (row.busy_mean > 0.0) {
+        assessment.notes.push_back(text("no transaction completed in the window while ",
+                                        number(row.busy_mean),
+                                        " connections were busy on average (long transactions): "
+                                        "sizing for the busy count"));
+    } else {
+        assessment.notes.push_back("no load in the window: no transaction, no busy connection");
+    }
+
+    row.erlang_pool_size = smallest_servers_for_wait_probability(
+        row.sizing_load, policy.target_wait_probability, policy.max_pool_size);
+    assessment.size = row.erlang_pool_size;
+    const std::string target = percent(policy.target_wait_probability);
+    std::string note;
+    if (row.sizing_load == 0.0) {
+        note = "Erlang C: no load needs no connection";
+    } else if (row.erlang_pool_size > policy.max_pool_size) {
+        note = text("Erlang C needs more than ", policy.max_pool_size,
+                    " connections for P(wait) ≤ ", target);
+    } else {
+        note = text("Erlang C gives ", row.erlang_pool_size, " connection",
+                    plural(row.erlang_pool_size), " for P(wait) ≤ ", target);
+    }
+    const int64_t p95 = std::min<int64_t>(facts.busy_p95, kMaxServers);
+    note += text("; p95 busy ", p95);
+    if (p95 > assessment.size) {
+        note += text(" raises it to ", p95);
+        assessment.size = p95;
+    }
+    assessment.notes.push_back(note);
+}
+
+void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu) {
+    const PoolGroupFacts &facts = *assessment.facts;
+    PoolRecommendation &row = assessment.row;
+    const std::optional<double> lock_share = known_share(facts.lock_wait_share);
+    const std::optional<double> on_cpu = known_share(facts.on_cpu_share);
+    // Idle-in-transaction and lock-waiting connections are certainly off CPU; without wait
+    // events, count the rest as on CPU.
+    assessment.on_cpu_share_estimated = !on_cpu;
+    assessment.on_cpu_share =
+        on_cpu ? *on_cpu
+               : share(1.0 - share(facts.idle_in_transaction_share) - lock_share.value_or(0.0));
+    const bool host_saturated = host_cpu && *host_cpu >= kCpuSaturation;
+    row.cpu_bound = host_saturated && assessment.on_cpu_share >= kMostlyOnCpu;
+    row.lock_bound = lock_share && *lock_share >= kMostlyWaitingOnLocks;
+    if (row.lock_bound) {
+        assessment.notes.push_back(text(percent(*lock_share),
+                                        " of busy connections wait on locks: more connections "
+                                        "add contention, not throughput"));
+    }
+
+    const double saturation = share(facts.saturation_share);
+    row.demand_censored = saturation >= kCensoringSaturationShare && !row.cpu_bound &&
+                          !row.lock_bound && row.connections > 0;
+    if (!row.demand_censored) return;
+    std::string note = text("every connection was busy in ", percent(saturation), " of samples");
+    if (host_cpu) note += " while the host CPU was at " + percent(*host_cpu);
+    note += ": the pool capped the demand, so the measured load is only a floor";
+    int64_t grown = kCensoredGrowthFactor * row.connections;
+    bool held_by_cpu = false;
+    if (host_cpu && *host_cpu > 0.0) {
+        // Busy connections scale the CPU they use; stop where it would reach saturation.
+        const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
+        if (headroom < grown) {
+            grown = std::max<int64_t>(headroom, row.connections);
+            held_by_cpu = true;
+        }
+    }
+    if (grown > assessment.size) {
+        note += held_by_cpu ? text("; growing to ", grown, ", as far as the CPU headroom allows (",
+                                   percent(*host_cpu), " of ", percent(kCpuSaturation), ")")
+                            : text("; growing to ", grown, ", twice the ", row.connections,
+                                   " open connections");
+        assessment.size = grown;
+    } else if (held_by_cpu && grown <= row.connections) {
+        note += "; the CPU leaves no room to grow";
+    }
+    assessment.notes.push_back(note);
+}
+
+// Splits `capacity` in proportion to `loads` by largest remainder, so the parts add up to
+// the capacity; every part gets at least 1 (then the sum may exceed a tiny capacity).
+std::vector<int64_t> split_by_load(int64_t capacity, const std::vector<double> &loads) {
+    std::vector<int64_t> parts(loads.size(), 0);
+    if (loads.empty()) return parts;
+    double total = 0.0;
+    for (double load : loads) total += load;
+    std::vector<std::pair<double, size_t>> remainders;
+    int64_t given = 0;
+    for (size_t i = 0; i < loads.size(); ++i) {
+        const double quota = total > 0.0 ? capacity * loads[i] / total
+                                         : static_cast<double>(capacity) / loads.size();
+        parts[i] = static_cast<int64_t>(std::floor(quota));
+        given += parts[i];
+        remainders.emplace_back(quota - std::floor(quota), i);
+    }
+    std::stable_sort(remainders.begin(), remainders.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    for (size_t i = 0; given < capacity && i < remainders.size(); ++i, ++given) {
+        ++parts[remainders[i].second];
+    }
+    for (int64_t &part : parts) part = std::max<int64_t>(part, 1);
+    return parts;
+}
+
+void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
+                        double host_cpu, int32_t capacity) {
+    std::vector<Assessment *> bound;
+    std::vector<double> loads;
+    int64_t client_connections = 0;
+    for (Assessment &assessment : assessments) {
+        if (!assessment.facts) continue;
+        client_connections += assessment.row.connections;
+        if (!assessment.row.cpu_bound) continue;
+        bound.push_back(&assessment);
+        loads.push_back(assessment.row.sizing_load);
+    }
+    if (bound.empty()) return;
+    const std::vector<int64_t> shares = split_by_load(capacity, loads);
+    const int32_t cores = whole_cores(server.usable_cpus);
+    const int32_t spindles = std::max<int32_t>(server.effective_spindles, 0);
+    std::map<std::pair<std::string, std::string>, int64_t> pair_sizes;
+    for (size_t i = 0; i < bound.size(); ++i) {
+        Assessment &assessment = *bound[i];
+        std::string note = text(
+            "CPU is the bottleneck: host CPU at ", percent(host_cpu), " with ",
+            percent(assessment.on_cpu_share),
+            assessment.on_cpu_share_estimated ? " (estimated, wait events unknown)" : "",
+            " of busy connections on CPU; ", cores, " usable CPU", plural(cores), " serve about ",
+            capacity, " busy connections at once (2 × cores + ", spindles, " spindle",
+            plural(spindles), ") and this pool's share by offered load is ", shares[i]);
+        if (assessment.size > shares[i]) {
+            note += text(", down from ", assessment.size);
+            assessment.size = shares[i];
+        }
+        if (!(server.usable_cpus > 0.0)) note += " (CPUs unknown, counted as 1)";
+        assessment.notes.push_back(note + ": more connections would only queue inside the server");
+        const PoolIdentity &identity = assessment.row.identity;
+        pair_sizes[{identity.database, identity.role}] += assessment.size;
+    }
+    if (client_connections <= kManyClientsPerCoreSlot * capacity) return;
+    for (Assessment *assessment : bound) {
+        const PoolIdentity &identity = assessment->row.identity;
+        const int32_t pool = clamp_to_int32(pair_sizes[{identity.database, identity.role}]);
+        assessment->row.transaction_pooling_advised = true;
+        assessment->row.pgbouncer_default_pool_size = pool;
+        assessment->notes.push_back(
+            text(client_connections, " client connections share ", cores, " CPU", plural(cores),
+                 ": put PgBouncer in front in transaction pooling mode, default_pool_size = ", pool,
+                 " for ", database_and_role(identity.database, identity.role)));
+    }
+}
+
+RecommendationConfidence judge_confidence(Assessment &assessment, const PoolPolicy &policy) {
+    const PoolGroupFacts &facts = *assessment.facts;
+    const double coverage =
+        share(finite_non_negative(facts.window_seconds) / policy.evaluation_window_seconds);
+    RecommendationConfidence confidence = RecommendationConfidence::low;
+    if (facts.window_samples >= kHighConfidenceSamples && coverage >= kHighConfidenceCoverage) {
+        confidence = RecommendationConfidence::high;
+    } else if (facts.window_samples >= kMediumConfidenceSamples &&
+               coverage >= kMediumConfidenceCoverage) {
+        confidence = RecommendationConfidence::medium;
+    }
+    const std::string evidence =
+        text(facts.window_samples, " samples over ", percent(coverage), " of the ",
+             duration(policy.evaluation_window_seconds), " window");
+    if (confidence == RecommendationConfidence::high && assessment.row.load_mismatch) {
+        confidence = RecommendationConfidence::medium;
+        assessment.notes.push_back(
+            text("confidence medium: ", evidence, ", but λ·W and the busy mean disagree"));
+    } else {
+        assessment.notes.push_back(
+            text("confidence ", confidence_name(confidence), ": ", evidence));
+    }
+    return confidence;
+}
+
+void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy &policy) {
+    const PoolGroupFacts &facts = *assessment.facts;
+    PoolRecommendation &row = assessment.row;
+    if (assessment.size < policy.min_pool_size) {
+        assessment.notes.push_back(text("raised to min_pool_size ", policy.min_pool_size));
+    } else if (assessment.size > policy.max_pool_size) {
+        assessment.notes.push_back(text("held to max_pool_size ", policy.max_pool_size));
+    }
+    row.pool_size = static_cast<int32_t>(
+        std::clamp<int64_t>(assessment.size, policy.min_pool_size, policy.max_pool_size));
+
+    const double hold = finite_non_negative(facts.mean_hold_seconds);
+    row.wait_probability = erlang_c_wait_probability(row.sizing_load, row.pool_size);
+    row.mean_wait_seconds =
+        hold > 0.0 ? erlang_c_mean_wait_seconds(row.sizing_load / hold, hold, row.pool_size) : 0.0;
+    if (row.sizing_load > 0.0 && !row.cpu_bound) {
+        std::string note = text("P(wait) ", percent(row.wait_probability), " at ", row.pool_size);
+        if (hold > 0.0) note += ", mean wait " + duration(row.mean_wait_seconds);
+        assessment.notes.push_back(note);
+    }
+
+    pool_client_settings::plan_overflow(row, facts.busy_p99, facts.busy_max, assessment.notes);
+    pool_client_settings::plan_timeout(row, facts.mean_hold_seconds, facts.p99_hold_seconds,
+                                       assessment.notes);
+    pool_client_settings::SessionEndings endings;
+    endings.idle_session_timeout_seconds =
+        effective_timeout(facts.idle_session_timeout_seconds, server.idle_session_timeout_seconds);
+    endings.killed = facts.sessions_killed;
+    endings.abandoned = facts.sessions_abandoned;
+    endings.idle_session_timeouts = facts.idle_session_timeouts;
+    const double utilisation = row.sizing_load / row.pool_size;
+    pool_client_settings::plan_recycle(
+        row, endings,
+        utilisation < kLowLoadUtilisation ? std::optional<double>(utilisation) : std::nullopt,
+        assessment.notes);
+
+    if (facts.connections_refused > 0) {
+        assessment.notes.push_back(
+            text(facts.connections_refused, " connections refused for too many clients"));
+    }
+    if (facts.statement_timeouts > 0) {
+        assessment.notes.push_back(text(facts.statement_timeouts, " statement timeouts"));
+    }
+    const double idle_in_transaction = share(facts.idle_in_transaction_share);
+    if (idle_in_transaction >= kIdleInTransactionHintShare &&
+        effective_timeout(facts.idle_in_transaction_session_timeout_seconds,
+                          server.idle_in_transaction_session_timeout_seconds) == 0.0) {
+        assessment.notes.push_back(
+            percent(idle_in_transaction) +
+            " of busy connections sat idle in transaction, holding a connection without "
+            "working: idle_in_transaction_session_timeout would free them");
+    }
+    row.confidence = judge_confidence(assessment, policy);
+    row.reason = join(assessment.notes, "; ");
+}
+
+}  // namespace
+
+const char *confidence_name(RecommendationConfidence confidence) noexcept {
+    switch (confidence) {
+        case RecommendationConfidence::low:
+            return "low";
+        case RecommendationConfidence::medium:
+            return "medium";
+        case RecommendationConfidence::high:
+            return "high";
+    }
+    return "low";
+}
+
+PoolPolicy effective_policy(const PoolPolicy &policy) noexcept {
+    PoolPolicy effective = policy;
+    effective.min_pool_size = std::clamp<int32_t>(policy.min_pool_size, 1, kMaxServers);
+    effective.max_pool_size =
+        std::clamp<int32_t>(policy.max_pool_size, effective.min_pool_size, kMaxServers);
+    effective.target_wait_probability = std::isnan(policy.target_wait_probability)
+                                            ? kDefaultTargetWaitProbability
+                                            : std::clamp(policy.target_wait_probability, 1e-9, 1.0);
+    if (!(policy.evaluation_window_seconds > 0.0) ||
+        !std::isfinite(policy.evaluation_window_seconds)) {
+        effective.evaluation_window_seconds = kDefaultEvaluationWindowSeconds;
+    }
+    return effective;
+}
+
+PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
+                                    const ServerFacts &server, const PoolPolicy &requested_policy) {
+    const PoolPolicy policy = effective_policy(requested_policy);
+    PoolRecommendations result;
+    const std::optional<double> host_cpu = known_share(server.cpu_utilisation);
+    result.host_cpu_saturated = host_cpu && *host_cpu >= kCpuSaturation;
+
+    std::vector<Assessment> assessments(groups.size());
+    for (size_t i = 0; i < groups.size(); ++i) {
+        const PoolGroupFacts &facts = groups[i];
+        if (facts.window_samples == 0) continue;  // hardware-only row below
+        Assessment &assessment = assessments[i];
+        assessment.notes.reserve(16);  // one allocation instead of a growth series per group
+        assessment.facts = &facts;
+        assessment.row.identity = facts.identity;
+        assessment.row.connections = std::max<int32_t>(facts.connections, 0);
+        assess_load(assessment, policy);
+        assess_bottlenecks(assessment, host_cpu);
+    }
+    if (result.host_cpu_saturated) {
+        result.cpu_capacity_connections =
+            cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
+        apply_cpu_capacity(assessments, server, *host_cpu, result.cpu_capacity_connections);
+    }
+
+    for (size_t i = 0; i < groups.size(); ++i) {
+        if (assessments[i].facts) {
+            finish(assessments[i], server, policy);
+            result.pools.push_back(std::move(assessments[i].row));
+            continue;
+        }
+        ServerFacts group_server = server;
+        group_server.idle_session_timeout_seconds = effective_timeout(
+            groups[i].idle_session_timeout_seconds, server.idle_session_timeout_seconds);
+        PoolRecommendation row = recommend_from_hardware(groups[i].identity, group_server, policy);
+        row.connections = std::max<int32_t>(groups[i].connections, 0);
+        result.pools.push_back(std::move(row));
+    }
+    if (groups.empty()) result.pools.push_back(recommend_from_hardware({}, server, policy));
+    result.budget = check_pool_budget(result.pools, server, policy);
+    return result;
+}
+
+}  // namespace poolopt::core

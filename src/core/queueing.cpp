@@ -1,0 +1,109 @@
+#include "core/queueing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace poolopt::core {
+
+namespace {
+
+constexpr double kMinTargetWaitProbability = 1e-9;
+
+// NaN and negative figures carry no load.
+double non_negative(double value) {
+    return value > 0.0 ? value : 0.0;
+}
+
+int32_t clamp_servers(int32_t servers) {
+    return std::clamp<int32_t>(servers, 0, kMaxServers);
+}
+
+// One step of the Erlang B recurrence, B(k) = A·B(k−1) / (k + A·B(k−1)). Every B(k) lies in
+// (0, 1], so nothing overflows; a B that underflows to 0 stays 0, which is its true value
+// to double precision.
+double next_erlang_b(double offered_load, double previous_b, int32_t k) {
+    const double numerator = offered_load * previous_b;
+    return numerator / (static_cast<double>(k) + numerator);
+}
+
+// C = c·B / (c − A·(1 − B)), valid for c > A, where the denominator is positive.
+double erlang_c_from_b(double offered_load, double b, int32_t servers) {
+    const double c = static_cast<double>(servers);
+    const double probability = c * b / (c - offered_load * (1.0 - b));
+    return std::min(probability, 1.0);
+}
+
+}  // namespace
+
+double erlang_b(double offered_load, int32_t servers) noexcept {
+    servers = clamp_servers(servers);
+    if (servers == 0) return 1.0;
+    const double load = non_negative(offered_load);
+    if (load == 0.0) return 0.0;
+    if (std::isinf(load)) return 1.0;
+    double b = 1.0;
+    for (int32_t k = 1; k <= servers && b > 0.0; ++k) b = next_erlang_b(load, b, k);
+    return b;
+}
+
+double erlang_c_wait_probability(double offered_load, int32_t servers) noexcept {
+    const double load = non_negative(offered_load);
+    if (load == 0.0) return 0.0;
+    servers = clamp_servers(servers);
+    if (load >= static_cast<double>(servers)) return 1.0;
+    return erlang_c_from_b(load, erlang_b(load, servers), servers);
+}
+
+double erlang_c_mean_wait_seconds(double arrivals_per_second, double mean_hold_seconds,
+                                  int32_t servers) noexcept {
+    const double arrivals = non_negative(arrivals_per_second);
+    const double hold = non_negative(mean_hold_seconds);
+    if (arrivals == 0.0 || hold == 0.0) return 0.0;
+    const double load = arrivals * hold;
+    servers = clamp_servers(servers);
+    if (load >= static_cast<double>(servers)) return std::numeric_limits<double>::infinity();
+    // C / (c·μ − λ) with μ = 1/W, rewritten as C·W / (c − A) to avoid dividing by a tiny W.
+    return erlang_c_wait_probability(load, servers) * hold / (static_cast<double>(servers) - load);
+}
+
+int32_t smallest_servers_for_wait_probability(double offered_load, double target_wait_probability,
+                                              int32_t server_limit) noexcept {
+    const double load = non_negative(offered_load);
+    if (load == 0.0) return 0;
+    server_limit = clamp_servers(server_limit);
+    if (load >= static_cast<double>(server_limit)) return server_limit + 1;
+    const double target = std::isnan(target_wait_probability)
+                              ? kMinTargetWaitProbability
+                              : std::clamp(target_wait_probability, kMinTargetWaitProbability, 1.0);
+
+    // One pass: B(k) is needed for every k anyway, and C(k) falls as k grows, so the first
+    // k past the load that meets the target is the answer.
+    double b = 1.0;
+    for (int32_t k = 1; k <= server_limit; ++k) {
+        b = next_erlang_b(load, b, k);
+        if (static_cast<double>(k) > load && erlang_c_from_b(load, b, k) <= target) return k;
+    }
+    return server_limit + 1;
+}
+
+double littles_law_mean_in_system(double arrivals_per_second, double mean_seconds) noexcept {
+    const double arrivals = non_negative(arrivals_per_second);
+    const double seconds = non_negative(mean_seconds);
+    if (arrivals == 0.0 || seconds == 0.0) return 0.0;  // also keeps infinity · 0 from being NaN
+    return arrivals * seconds;
+}
+
+double littles_law_mean_seconds(double mean_in_system, double arrivals_per_second) noexcept {
+    const double arrivals = non_negative(arrivals_per_second);
+    if (arrivals == 0.0 || std::isinf(arrivals)) return 0.0;
+    return non_negative(mean_in_system) / arrivals;
+}
+
+double littles_law_arrivals_per_second(double mean_in_system, double mean_seconds) noexcept {
+    const double seconds = non_negative(mean_seconds);
+    if (seconds == 0.0 || std::isinf(seconds)) return 0.0;
+    return non_negative(mean_in_system) / seconds;
+}
+
+}  // namespace poolopt::core

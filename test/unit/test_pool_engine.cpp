@@ -1,0 +1,520 @@
+#include "core/pool_engine.hpp"
+
+#include "core/pool_support.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <gtest/gtest.h>
+
+using namespace poolopt::core;
+
+namespace {
+
+// Substring checks without gmock, which the unit-test build does not link.
+::testing::AssertionResult text_contains(const char *text_expression, const char *,
+                                         const std::string &text, const std::string &part) {
+    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << text_expression << " lacks \"" << part << "\":\n  " << text;
+}
+::testing::AssertionResult text_lacks(const char *text_expression, const char *,
+                                      const std::string &text, const std::string &part) {
+    if (text.find(part) == std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << text_expression << " has \"" << part << "\":\n  " << text;
+}
+#define EXPECT_CONTAINS(text, part) EXPECT_PRED_FORMAT2(text_contains, text, part)
+#define EXPECT_LACKS(text, part) EXPECT_PRED_FORMAT2(text_lacks, text, part)
+
+constexpr uint64_t kGiB = 1024ull * 1024 * 1024;
+constexpr uint64_t kMiB = 1024ull * 1024;
+
+// A full default window: 300 samples over 300 s.
+PoolGroupFacts measured_group(const std::string &application, double transactions_per_second,
+                              double mean_hold_seconds, int32_t connections) {
+    PoolGroupFacts facts;
+    facts.identity = {"shop", "app", application, "10.0.0.7"};
+    facts.connections = connections;
+    facts.transactions_per_second = transactions_per_second;
+    facts.mean_hold_seconds = mean_hold_seconds;
+    facts.busy_mean = transactions_per_second * mean_hold_seconds;
+    facts.window_samples = 300;
+    facts.window_seconds = 300;
+    return facts;
+}
+
+void set_busy(PoolGroupFacts &facts, double mean, uint32_t p95, uint32_t p99, uint32_t max,
+              double saturation) {
+    facts.busy_mean = mean;
+    facts.busy_p95 = p95;
+    facts.busy_p99 = p99;
+    facts.busy_max = max;
+    facts.saturation_share = saturation;
+}
+
+ServerFacts server_with(double cpus, double cpu_utilisation) {
+    ServerFacts server;
+    server.usable_cpus = cpus;
+    server.usable_memory_bytes = 24 * kGiB;
+    server.memory_available_bytes = 16 * kGiB;
+    server.per_connection_memory_bytes = 10 * kMiB;
+    server.cpu_utilisation = cpu_utilisation;
+    server.max_connections = 200;
+    server.reserved_connections = 3;
+    return server;
+}
+
+PoolRecommendation only_row(const PoolGroupFacts &facts, const ServerFacts &server,
+                            const PoolPolicy &policy = {}) {
+    const PoolRecommendations result = recommend_pools({facts}, server, policy);
+    EXPECT_EQ(result.pools.size(), 1u);
+    return result.pools.at(0);
+}
+
+// 96 connections on 2 cores, all busy on CPU, host CPU at 98 %.
+PoolGroupFacts cpu_bound_oversized_pool() {
+    PoolGroupFacts facts = measured_group("checkout", 4000, 0.024, 96);
+    set_busy(facts, 96, 96, 96, 96, 1.0);
+    facts.on_cpu_share = 1.0;
+    return facts;
+}
+
+}  // namespace
+
+TEST(PoolEngine, CpuBoundOversizedPoolShrinksAndNamesCpu) {
+    const PoolRecommendations result =
+        recommend_pools({cpu_bound_oversized_pool()}, server_with(2, 0.98), PoolPolicy{});
+    ASSERT_EQ(result.pools.size(), 1u);
+    const PoolRecommendation &row = result.pools[0];
+    EXPECT_TRUE(result.host_cpu_saturated);
+    EXPECT_EQ(result.cpu_capacity_connections, 4);  // 2 × 2 cores + 0 spindles
+    EXPECT_TRUE(row.cpu_bound);
+    EXPECT_FALSE(row.demand_censored);
+    EXPECT_EQ(row.pool_size, 5);  // the CPU share 4, raised to min_pool_size
+    EXPECT_EQ(row.max_overflow, 1);
+    EXPECT_CONTAINS(row.reason,
+                    "CPU is the bottleneck: host CPU at 98 % with 100 % of busy "
+                    "connections on CPU");
+    EXPECT_CONTAINS(row.reason, "share by offered load is 4, down from 96");
+    EXPECT_CONTAINS(row.reason, "raised to min_pool_size 5");
+    EXPECT_TRUE(row.transaction_pooling_advised);
+    EXPECT_EQ(row.pgbouncer_default_pool_size, 4);
+    EXPECT_CONTAINS(row.reason,
+                    "96 client connections share 2 CPUs: put PgBouncer in front "
+                    "in transaction pooling mode, default_pool_size = 4");
+    EXPECT_EQ(row.confidence, RecommendationConfidence::high);
+
+    PoolPolicy no_floor;
+    no_floor.min_pool_size = 1;
+    EXPECT_EQ(only_row(cpu_bound_oversized_pool(), server_with(2, 0.98), no_floor).pool_size, 4);
+}
+
+TEST(PoolEngine, CpuShareIsEstimatedWithoutWaitEvents) {
+    PoolGroupFacts facts = cpu_bound_oversized_pool();
+    facts.on_cpu_share.reset();
+    facts.idle_in_transaction_share = 0.1;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.98));
+    EXPECT_TRUE(row.cpu_bound);
+    EXPECT_CONTAINS(row.reason, "90 % (estimated, wait events unknown) of busy connections");
+
+    facts.idle_in_transaction_share = 0.7;  // mostly idle in transaction: not on CPU
+    EXPECT_FALSE(only_row(facts, server_with(2, 0.98)).cpu_bound);
+}
+
+TEST(PoolEngine, CpuCapacityIsSharedByOfferedLoad) {
+    // Capacity 8 (4 cores) over loads 5 : 3 : 2 is 4, 2.4, 1.6: floors 4, 2, 1 and the spare
+    // connection to the largest remainder.
+    std::vector<PoolGroupFacts> groups;
+    for (double load : {5.0, 3.0, 2.0}) {
+        PoolGroupFacts facts = measured_group("app" + std::to_string(static_cast<int>(load)),
+                                              load * 100, 0.01 * 4, 30);
+        set_busy(facts, load * 4, 30, 30, 30, 1.0);
+        facts.on_cpu_share = 0.9;
+        groups.push_back(facts);
+    }
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendations result = recommend_pools(groups, server_with(4, 0.95), policy);
+    ASSERT_EQ(result.pools.size(), 3u);
+    EXPECT_EQ(result.cpu_capacity_connections, 8);
+    EXPECT_EQ(result.pools[0].pool_size, 4);
+    EXPECT_EQ(result.pools[1].pool_size, 2);
+    EXPECT_EQ(result.pools[2].pool_size, 2);
+    // All three share (shop, app): PgBouncer's pool for the pair is the sum.
+    for (const PoolRecommendation &row : result.pools) {
+        EXPECT_TRUE(row.transaction_pooling_advised);
+        EXPECT_EQ(row.pgbouncer_default_pool_size, 8);
+    }
+}
+
+TEST(PoolEngine, LatencyBoundSaturatedPoolGrows) {
+    // Every connection busy, CPU at 10 %, 400 tx/s × 50 ms: A = 20 served, demand unknown.
+    PoolGroupFacts facts = measured_group("reports", 400, 0.05, 20);
+    set_busy(facts, 20, 20, 20, 20, 1.0);
+    facts.on_cpu_share = 0.05;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.10));
+    EXPECT_FALSE(row.cpu_bound);
+    EXPECT_TRUE(row.demand_censored);
+    EXPECT_DOUBLE_EQ(row.offered_load, 20.0);
+    EXPECT_EQ(row.erlang_pool_size, 29);
+    EXPECT_EQ(row.pool_size, 40);
+    EXPECT_CONTAINS(row.reason,
+                    "every connection was busy in 100 % of samples while the "
+                    "host CPU was at 10 %");
+    EXPECT_CONTAINS(row.reason, "growing to 40, twice the 20 open connections");
+
+    // At 60 % CPU the headroom, floor(20 × 0.85 / 0.6) = 28, stops the doubling; Erlang C's 29
+    // stands.
+    const PoolRecommendation busier = only_row(facts, server_with(2, 0.60));
+    EXPECT_EQ(busier.pool_size, 29);
+    EXPECT_LACKS(busier.reason, "growing to");
+}
+
+TEST(PoolEngine, LockBoundPoolDoesNotGrowPastTheLoad) {
+    PoolGroupFacts facts = measured_group("ledger", 400, 0.05, 20);
+    set_busy(facts, 20, 20, 20, 20, 1.0);
+    facts.lock_wait_share = 0.7;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.10));
+    EXPECT_TRUE(row.lock_bound);
+    EXPECT_FALSE(row.demand_censored);
+    EXPECT_EQ(row.pool_size, 29);
+    EXPECT_CONTAINS(row.reason, "70 % of busy connections wait on locks");
+}
+
+TEST(PoolEngine, ReasonNamesTheFiguresUsed) {
+    PoolGroupFacts facts = measured_group("web", 412, 0.0078, 10);
+    set_busy(facts, 3.1, 5, 6, 7, 0.0);
+    const PoolRecommendation row = only_row(facts, server_with(8, 0.3));
+    EXPECT_EQ(row.pool_size, 8);
+    EXPECT_EQ(row.reason.rfind("offered load 3.21 (412 tx/s × 7.8 ms), sampled busy mean 3.1; "
+                               "Erlang C gives 8 connections for P(wait) ≤ 5 %; p95 busy 5; "
+                               "P(wait) 1.89 % at 8, mean wait 30.8 µs; max_overflow 2 for "
+                               "peaks of 7 busy (p99 6, max 7) over the pool of 8, within 20–50 % "
+                               "of it (2–4)",
+                               0),
+              0u)
+        << row.reason;
+    EXPECT_CONTAINS(row.reason, "confidence high: 300 samples over 100 % of the 300 s window");
+    EXPECT_NEAR(row.wait_probability, 0.0189272, 1e-6);
+    EXPECT_EQ(row.pool_timeout_seconds, 30);
+    EXPECT_EQ(row.pool_recycle_seconds, 1800);
+    EXPECT_FALSE(row.pre_ping);
+}
+
+TEST(PoolEngine, P95FloorRaisesTheErlangSize) {
+    PoolGroupFacts facts = measured_group("web", 200, 0.02, 20);  // A = 4: Erlang C 9
+    set_busy(facts, 4, 12, 14, 15, 0.0);
+    const PoolRecommendation row = only_row(facts, server_with(8, 0.3));
+    EXPECT_EQ(row.erlang_pool_size, 9);
+    EXPECT_EQ(row.pool_size, 12);
+    EXPECT_CONTAINS(row.reason, "p95 busy 12 raises it to 12");
+}
+
+TEST(PoolEngine, BurstsGetOverflowWithinTwentyToFiftyPercent) {
+    PoolGroupFacts facts = measured_group("web", 200, 0.02, 12);  // A = 4: pool 9
+    set_busy(facts, 4, 6, 12, 20, 0.02);
+    const PoolRecommendation spiky = only_row(facts, server_with(8, 0.3));
+    EXPECT_EQ(spiky.pool_size, 9);
+    EXPECT_EQ(spiky.max_overflow, 4);  // peak 20 is 11 above, held to 50 % = 4
+
+    set_busy(facts, 4, 6, 10, 11, 0.02);
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).max_overflow, 2);  // 2 above: inside 2..4
+
+    set_busy(facts, 4, 6, 7, 8, 0.02);
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).max_overflow, 2);  // no burst: the 20 % floor
+}
+
+TEST(PoolEngine, IdlePoolShrinksToTheMinimum) {
+    PoolGroupFacts facts = measured_group("batch", 0.5, 0.02, 20);  // A = 0.01
+    set_busy(facts, 0.05, 0, 1, 1, 0.0);
+    const PoolRecommendation row = only_row(facts, server_with(8, 0.05));
+    EXPECT_EQ(row.erlang_pool_size, 1);
+    EXPECT_EQ(row.pool_size, 5);
+    EXPECT_EQ(row.max_overflow, 1);
+    EXPECT_EQ(row.pool_recycle_seconds, 3600);  // low load
+    EXPECT_CONTAINS(row.reason, "raised to min_pool_size 5");
+    EXPECT_CONTAINS(row.reason, "pool_recycle 3600 s: under low load (utilisation 1 %)");
+}
+
+TEST(PoolEngine, KilledSessionsTurnPrePingOnAndShortenRecycle) {
+    PoolGroupFacts facts = measured_group("web", 200, 0.02, 12);
+    set_busy(facts, 4, 6, 7, 8, 0.0);
+    EXPECT_FALSE(only_row(facts, server_with(8, 0.3)).pre_ping);
+
+    facts.sessions_killed = 3;
+    const PoolRecommendation killed = only_row(facts, server_with(8, 0.3));
+    EXPECT_TRUE(killed.pre_ping);
+    EXPECT_EQ(killed.pool_recycle_seconds, 300);
+    EXPECT_CONTAINS(killed.reason, "pool_recycle 300 s: sessions were killed (3) or abandoned (0)");
+
+    facts.sessions_killed = 0;
+    facts.sessions_abandoned = 2;
+    EXPECT_TRUE(only_row(facts, server_with(8, 0.3)).pre_ping);
+}
+
+TEST(PoolEngine, RecycleStaysBelowIdleSessionTimeout) {
+    PoolGroupFacts facts = measured_group("web", 200, 0.02, 12);
+    set_busy(facts, 4, 6, 7, 8, 0.0);
+    ServerFacts server = server_with(8, 0.3);
+    server.idle_session_timeout_seconds = 600;
+    const PoolRecommendation row = only_row(facts, server);
+    EXPECT_EQ(row.pool_recycle_seconds, 540);
+    EXPECT_TRUE(row.pre_ping);
+    EXPECT_CONTAINS(row.reason, "pool_recycle 540 s: below idle_session_timeout 600 s");
+
+    facts.idle_session_timeout_seconds = 120;  // ALTER ROLE ... SET overrides the server
+    EXPECT_EQ(only_row(facts, server).pool_recycle_seconds, 108);
+    facts.idle_session_timeout_seconds = 1;
+    EXPECT_EQ(only_row(facts, server).pool_recycle_seconds, 1);
+    facts.idle_session_timeout_seconds = 0;  // off for this role
+    EXPECT_EQ(only_row(facts, server).pool_recycle_seconds, 1800);
+    EXPECT_FALSE(only_row(facts, server).pre_ping);
+}
+
+TEST(PoolEngine, LongHoldsLengthenPoolTimeout) {
+    PoolGroupFacts facts = measured_group("etl", 0.4, 5.0, 6);  // A = 2
+    set_busy(facts, 2, 3, 4, 4, 0.0);
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).pool_timeout_seconds, 50);
+    facts.p99_hold_seconds = 40;
+    const PoolRecommendation row = only_row(facts, server_with(8, 0.3));
+    EXPECT_EQ(row.pool_timeout_seconds, 80);
+    EXPECT_CONTAINS(row.reason, "pool_timeout 80 s: 2 × the 40 s p99 hold");
+    facts.p99_hold_seconds = 1000;
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).pool_timeout_seconds, 600);
+}
+
+TEST(PoolEngine, MismatchedLoadSizesForTheLargerAndLowersConfidence) {
+    PoolGroupFacts facts = measured_group("web", 100, 0.01, 10);  // λ·W = 1
+    set_busy(facts, 6, 8, 9, 9, 0.0);
+    const PoolRecommendation row = only_row(facts, server_with(8, 0.3));
+    EXPECT_TRUE(row.load_mismatch);
+    EXPECT_DOUBLE_EQ(row.sizing_load, 6.0);
+    EXPECT_EQ(row.erlang_pool_size, 11);
+    EXPECT_EQ(row.confidence, RecommendationConfidence::medium);
+    EXPECT_CONTAINS(row.reason, "disagrees with the sampled busy mean 6: sizing for the larger");
+}
+
+TEST(PoolEngine, ConfidenceFollowsSamplesAndCoverage) {
+    PoolGroupFacts facts = measured_group("web", 200, 0.02, 12);
+    set_busy(facts, 4, 6, 7, 8, 0.0);
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).confidence, RecommendationConfidence::high);
+    facts.window_samples = 30;
+    facts.window_seconds = 150;
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).confidence, RecommendationConfidence::medium);
+    facts.window_samples = 10;
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).confidence, RecommendationConfidence::low);
+    facts.window_samples = 300;
+    facts.window_seconds = 30;  // 10 % of the window
+    EXPECT_EQ(only_row(facts, server_with(8, 0.3)).confidence, RecommendationConfidence::low);
+    EXPECT_STREQ(confidence_name(RecommendationConfidence::medium), "medium");
+}
+
+TEST(PoolEngine, NoTrafficUsesTheOriginalFormula) {
+    const PoolRecommendations result = recommend_pools({}, server_with(2, 0.0), PoolPolicy{});
+    ASSERT_EQ(result.pools.size(), 1u);
+    const PoolRecommendation &row = result.pools[0];
+    EXPECT_TRUE(row.from_hardware_only);
+    EXPECT_EQ(row.pool_size, 6);  // min(2 × 3, 24 × 2)
+    EXPECT_EQ(row.max_overflow, 2);
+    EXPECT_EQ(row.pool_timeout_seconds, 30);
+    EXPECT_EQ(row.pool_recycle_seconds, 1800);
+    EXPECT_FALSE(row.pre_ping);
+    EXPECT_EQ(row.confidence, RecommendationConfidence::low);
+    EXPECT_EQ(row.identity.database, "");
+    EXPECT_CONTAINS(row.reason,
+                    "no traffic seen yet: sized from the hardware alone by the "
+                    "original formula min(2 CPUs × 3, 24 GB × 2) = 6");
+
+    // A group seen but not yet sampled keeps its identity.
+    PoolGroupFacts fresh;
+    fresh.identity = {"shop", "app", "new", ""};
+    fresh.connections = 3;
+    const PoolRecommendations one = recommend_pools({fresh}, server_with(2, 0.0), PoolPolicy{});
+    EXPECT_TRUE(one.pools.at(0).from_hardware_only);
+    EXPECT_EQ(one.pools.at(0).identity.application, "new");
+    EXPECT_EQ(one.pools.at(0).connections, 3);
+
+    ServerFacts unknown_memory = server_with(2, 0.0);
+    unknown_memory.usable_memory_bytes = 0;  // the CPUs alone decide
+    EXPECT_EQ(recommend_from_hardware({}, unknown_memory, PoolPolicy{}).pool_size, 6);
+    ServerFacts small = server_with(16, 0.0);
+    small.usable_memory_bytes = 4 * kGiB;
+    EXPECT_EQ(recommend_from_hardware({}, small, PoolPolicy{}).pool_size, 8);
+}
+
+TEST(PoolEngine, Baselines) {
+    EXPECT_EQ(original_formula_pool_size(2, 24), 6);
+    EXPECT_EQ(original_formula_pool_size(32, 64), 50);
+    EXPECT_EQ(original_formula_pool_size(1, 1), 5);
+    EXPECT_EQ(original_formula_pool_size(1.5, 100), 6);
+    EXPECT_EQ(original_formula_pool_size(4, std::nan("")), 5);
+    EXPECT_EQ(cores_times_two_plus_one(4), 9);
+    EXPECT_EQ(cores_times_two_plus_one(0), 3);
+    EXPECT_EQ(cores_times_two_plus_spindles(4, 1), 9);
+    EXPECT_EQ(cores_times_two_plus_spindles(4, 0), 8);
+    // Rounding error in a quota division is not a third core; a real fraction is.
+    EXPECT_EQ(cores_times_two_plus_spindles(2.0 + 1e-12, -2), 4);
+    EXPECT_EQ(cores_times_two_plus_spindles(2.0000001, 0), 6);
+}
+
+TEST(PoolEngine, GarbageFiguresStillGiveABoundedRow) {
+    const double nan = std::nan("");
+    PoolGroupFacts facts;
+    facts.connections = -4;
+    facts.window_samples = 100;
+    facts.window_seconds = nan;
+    facts.transactions_per_second = std::numeric_limits<double>::infinity();
+    facts.mean_hold_seconds = -1;
+    facts.busy_mean = nan;
+    facts.busy_p95 = UINT32_MAX;
+    facts.busy_p99 = UINT32_MAX;
+    facts.busy_max = UINT32_MAX;
+    facts.saturation_share = 7;
+    facts.on_cpu_share = nan;
+    facts.idle_in_transaction_share = -3;
+    ServerFacts server = server_with(nan, 0.0);
+    server.cpu_utilisation = nan;
+    server.max_connections = -1;
+    PoolPolicy policy;
+    policy.min_pool_size = 0;
+    policy.max_pool_size = -3;
+    policy.target_wait_probability = nan;
+    policy.evaluation_window_seconds = nan;
+    const PoolRecommendations result = recommend_pools({facts}, server, policy);
+    const PoolRecommendation &row = result.pools.at(0);
+    EXPECT_EQ(row.pool_size, 1);  // min and max both clamp to 1
+    EXPECT_EQ(row.max_overflow, 1);
+    EXPECT_TRUE(std::isfinite(row.sizing_load));
+    EXPECT_TRUE(std::isfinite(row.wait_probability));
+    EXPECT_FALSE(row.reason.empty());
+    EXPECT_FALSE(result.budget.fits);
+
+    const PoolPolicy effective = effective_policy(policy);
+    EXPECT_EQ(effective.min_pool_size, 1);
+    EXPECT_EQ(effective.max_pool_size, 1);
+    EXPECT_EQ(effective.target_wait_probability, 0.05);
+    EXPECT_EQ(effective.evaluation_window_seconds, 300);
+}
+
+TEST(PoolText, FormatsFiguresTheWayReasonsReadThem) {
+    using namespace poolopt::core::pool_support;
+    EXPECT_EQ(number(3.2136), "3.21");
+    EXPECT_EQ(number(412), "412");
+    EXPECT_EQ(number(12345.4), "12345");
+    EXPECT_EQ(number(2.5e-9), "< 0.001");
+    EXPECT_EQ(number(0), "0");
+    EXPECT_EQ(number(std::nan("")), "unknown");
+    EXPECT_EQ(duration(0.0078), "7.8 ms");
+    EXPECT_EQ(duration(3.08e-5), "30.8 µs");
+    EXPECT_EQ(duration(600), "600 s");
+    EXPECT_EQ(percent(0.05), "5 %");
+    EXPECT_EQ(percent(0.333333), "33.3 %");
+    EXPECT_EQ(bytes(330 * kMiB), "330 MB");
+    EXPECT_EQ(bytes(4 * kGiB), "4 GB");
+    EXPECT_EQ(bytes(1536), "1.5 kB");
+    EXPECT_EQ(whole_cores(1.5), 2);
+    EXPECT_EQ(whole_cores(0), 1);
+    EXPECT_EQ(floor_tolerant(20 * 0.85 / 0.1), 170);
+}
+
+// ---- budget --------------------------------------------------------------------------
+
+namespace {
+
+// Three groups of load 20 (pool 29, overflow 6: 35 each), two of them on one
+// (database, role) pair; 25 connections open in each.
+std::vector<PoolGroupFacts> three_busy_groups() {
+    std::vector<PoolGroupFacts> groups;
+    for (const char *role : {"app", "app", "reporting"}) {
+        PoolGroupFacts facts = measured_group(std::string("svc-") + role, 1000, 0.02, 25);
+        facts.identity.role = role;
+        facts.identity.application += std::to_string(groups.size());
+        set_busy(facts, 20, 22, 30, 30, 0.01);
+        groups.push_back(facts);
+    }
+    return groups;
+}
+
+ServerFacts budget_server(int32_t max_connections, uint64_t available, uint64_t per_connection) {
+    ServerFacts server = server_with(8, 0.4);
+    server.max_connections = max_connections;
+    server.reserved_connections = 3;
+    server.other_connections = 5;
+    server.memory_available_bytes = available;
+    server.per_connection_memory_bytes = per_connection;
+    return server;
+}
+
+}  // namespace
+
+TEST(PoolBudget, FitsWhenMaxConnectionsSuffices) {
+    const PoolRecommendations result =
+        recommend_pools(three_busy_groups(), budget_server(200, 4 * kGiB, 10 * kMiB), {});
+    for (const PoolRecommendation &row : result.pools) {
+        EXPECT_EQ(row.pool_size, 29);
+        EXPECT_EQ(row.max_overflow, 6);
+    }
+    const PoolBudgetVerdict &budget = result.budget;
+    EXPECT_TRUE(budget.fits);
+    EXPECT_EQ(budget.pool_connections, 105);
+    EXPECT_EQ(budget.required_connections, 113);
+    EXPECT_EQ(budget.shortfall, 0);
+    EXPECT_EQ(budget.advice,
+              "The pools need 113 connections (105 for pool_size + max_overflow, 3 "
+              "reserved, 5 other) of max_connections 200.");
+}
+
+TEST(PoolBudget, OverflowAdvisesRaiseWhenMemoryAllows) {
+    const PoolBudgetVerdict budget =
+        recommend_pools(three_busy_groups(), budget_server(100, 4 * kGiB, 10 * kMiB), {}).budget;
+    EXPECT_FALSE(budget.fits);
+    EXPECT_EQ(budget.shortfall, 13);
+    EXPECT_EQ(budget.raise_max_connections_to, 113);
+    // 113 needed at peak, 80 open now (75 in the groups, 5 other): 33 more backends.
+    EXPECT_EQ(budget.raise_memory_bytes, 33 * 10 * kMiB);
+    ASSERT_TRUE(budget.memory_allows_raise.has_value());
+    EXPECT_TRUE(*budget.memory_allows_raise);
+    // Pair (shop, app) carries load 40: Erlang C 52, but (100 − 3 − 5) / 2 = 46 fit per pair.
+    EXPECT_EQ(budget.database_role_pairs, 2);
+    EXPECT_EQ(budget.pgbouncer_default_pool_size, 46);
+    EXPECT_EQ(budget.pgbouncer_max_client_conn, 105);
+    EXPECT_EQ(budget.advice,
+              "The pools need 113 connections (105 for pool_size + max_overflow, 3 reserved, 5 "
+              "other) but max_connections is 100: 13 short. Raise max_connections to 113 "
+              "(restart): about 330 MB more at peak at 10 MB per connection, within half of the "
+              "4 GB available; or put PgBouncer in front in transaction pooling mode with "
+              "default_pool_size = 46 for each of the 2 database/role pairs and max_client_conn "
+              "= 105 (the load asks for 52 per pair; 46 is what fits).");
+}
+
+TEST(PoolBudget, OverflowPrefersPgBouncerWhenMemoryIsShort) {
+    const PoolBudgetVerdict budget =
+        recommend_pools(three_busy_groups(), budget_server(110, 512 * kMiB, 20 * kMiB), {}).budget;
+    EXPECT_EQ(budget.shortfall, 3);
+    ASSERT_TRUE(budget.memory_allows_raise.has_value());
+    EXPECT_FALSE(*budget.memory_allows_raise);          // 660 MB > half of 512 MB
+    EXPECT_EQ(budget.pgbouncer_default_pool_size, 51);  // (110 − 8) / 2
+    EXPECT_CONTAINS(budget.advice,
+                    "Raising max_connections to 113 would need about 660 MB "
+                    "more at peak at 20 MB per connection, more than half of "
+                    "the 512 MB available; instead put PgBouncer");
+}
+
+TEST(PoolBudget, UnknownMemoryLeavesTheRaiseConditional) {
+    const PoolBudgetVerdict budget =
+        recommend_pools(three_busy_groups(), budget_server(100, 4 * kGiB, 0), {}).budget;
+    EXPECT_FALSE(budget.memory_allows_raise.has_value());
+    EXPECT_CONTAINS(budget.advice,
+                    "Raise max_connections to 113 (restart) if memory allows "
+                    "33 more backends at peak; or put PgBouncer");
+}
+
+TEST(PoolBudget, PgBouncerPoolFollowsCombinedLoadWhenItFits) {
+    const PoolBudgetVerdict budget =
+        recommend_pools(three_busy_groups(), budget_server(112, 4 * kGiB, 10 * kMiB), {}).budget;
+    EXPECT_EQ(budget.shortfall, 1);
+    EXPECT_EQ(budget.pgbouncer_default_pool_size, 52);  // (112 − 8) / 2 = 52 fit: all of it
+    EXPECT_LACKS(budget.advice, "is what fits");
+}

@@ -1,0 +1,206 @@
+#include "core/queueing.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+using namespace poolopt::core;
+
+namespace {
+
+// The textbook formula, summed term by term in long double: A^c/c! · c/(c−A) over
+// Σ_{k<c} A^k/k! plus that same term. Independent of the recurrence under test, and exact
+// enough for small c where the factorials do not overflow.
+long double direct_erlang_c(long double load, int servers) {
+    long double term = 1.0L;  // A^k / k!
+    long double below = 0.0L;
+    for (int k = 0; k < servers; ++k) {
+        below += term;
+        term *= load / static_cast<long double>(k + 1);
+    }
+    const long double waiting = term * servers / (servers - load);
+    return waiting / (below + waiting);
+}
+
+// The same in log space, via the Poisson distribution: B = pmf(c) / cdf(c), for servers in
+// the thousands, where the direct sums overflow.
+long double log_space_erlang_c(long double load, int servers) {
+    auto log_term = [&](int k) { return k * std::log(load) - std::lgamma(k + 1.0L); };
+    const long double peak = log_term(servers < load ? servers : static_cast<int>(load));
+    long double cdf = 0.0L;
+    for (int k = 0; k <= servers; ++k) cdf += std::exp(log_term(k) - peak);
+    const long double b = std::exp(log_term(servers) - peak) / cdf;
+    return servers * b / (servers - load * (1.0L - b));
+}
+
+}  // namespace
+
+TEST(ErlangC, MatchesPublishedTableValues) {
+    // A = 2, c = 3: 4/9. A = 10, c = 12: 0.4494 (and 0.6821 with one server fewer).
+    EXPECT_NEAR(erlang_c_wait_probability(2.0, 3), 4.0 / 9.0, 1e-12);
+    EXPECT_NEAR(erlang_c_wait_probability(10.0, 12), 0.449388224298, 1e-10);
+    EXPECT_NEAR(erlang_c_wait_probability(10.0, 11), 0.682118204689, 1e-10);
+    EXPECT_NEAR(erlang_c_wait_probability(5.0, 8), 0.167266506662, 1e-10);
+    EXPECT_NEAR(erlang_c_wait_probability(1.0, 2), 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(erlang_c_wait_probability(100.0, 110), 0.237007500285, 1e-10);
+}
+
+TEST(ErlangC, OneServerWaitsWithProbabilityEqualToTheLoad) {
+    for (double load : {0.01, 0.25, 0.5, 0.9, 0.999}) {
+        EXPECT_NEAR(erlang_c_wait_probability(load, 1), load, 1e-12) << load;
+    }
+}
+
+TEST(ErlangC, AgreesWithTheDirectFormulaForSmallPools) {
+    for (int servers = 1; servers <= 60; ++servers) {
+        for (double utilisation : {0.05, 0.3, 0.6, 0.85, 0.97}) {
+            const double load = servers * utilisation;
+            const long double expected = direct_erlang_c(load, servers);
+            EXPECT_NEAR(erlang_c_wait_probability(load, servers), static_cast<double>(expected),
+                        1e-12 + 1e-10 * static_cast<double>(expected))
+                << "A=" << load << " c=" << servers;
+        }
+    }
+}
+
+TEST(ErlangC, AgreesWithLogSpacePoissonForLargePools) {
+    struct Case {
+        double load;
+        int servers;
+    };
+    for (const Case &c : {Case{5000, 5100}, Case{9900, 10000}, Case{2000, 2050}}) {
+        const double expected = static_cast<double>(log_space_erlang_c(c.load, c.servers));
+        EXPECT_GT(expected, 1e-6);  // a case where the answer is not trivially 0 or 1
+        EXPECT_NEAR(erlang_c_wait_probability(c.load, c.servers), expected, 1e-9 + 1e-7 * expected)
+            << "A=" << c.load << " c=" << c.servers;
+    }
+}
+
+TEST(ErlangC, LargeAndExtremeInputsStayFiniteAndFast) {
+    const auto start = std::chrono::steady_clock::now();
+    const double half_loaded = erlang_c_wait_probability(5000.0, 10000);
+    const double nearly_full = erlang_c_wait_probability(9999.5, 10000);
+    const double at_the_limit = erlang_c_wait_probability(kMaxServers - 1.0, kMaxServers);
+    const int32_t servers = smallest_servers_for_wait_probability(5000.0, 0.05);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+
+    EXPECT_TRUE(std::isfinite(half_loaded));
+    EXPECT_GE(half_loaded, 0.0);
+    EXPECT_LT(half_loaded, 1e-100);  // 5000 idle servers: nobody waits
+    EXPECT_TRUE(std::isfinite(nearly_full));
+    EXPECT_GT(nearly_full, 0.99);
+    EXPECT_LE(nearly_full, 1.0);
+    EXPECT_GT(at_the_limit, 0.99);
+    EXPECT_LE(at_the_limit, 1.0);
+    // Square-root staffing: about A + 1.6·√A for 5 %, so a little over 5100.
+    EXPECT_GT(servers, 5050);
+    EXPECT_LT(servers, 5150);
+    EXPECT_LE(erlang_c_wait_probability(5000.0, servers), 0.05);
+    EXPECT_GT(erlang_c_wait_probability(5000.0, servers - 1), 0.05);
+    // Generous bound even for sanitizer builds: each call is a few hundred thousand steps.
+    EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 1000);
+}
+
+TEST(ErlangC, LoadAtOrAboveServersAlwaysWaits) {
+    EXPECT_EQ(erlang_c_wait_probability(3.0, 3), 1.0);
+    EXPECT_EQ(erlang_c_wait_probability(7.5, 3), 1.0);
+    EXPECT_EQ(erlang_c_wait_probability(0.5, 0), 1.0);
+    EXPECT_EQ(erlang_c_wait_probability(std::numeric_limits<double>::infinity(), 100), 1.0);
+}
+
+TEST(ErlangC, NoLoadNeverWaits) {
+    EXPECT_EQ(erlang_c_wait_probability(0.0, 0), 0.0);
+    EXPECT_EQ(erlang_c_wait_probability(0.0, 5), 0.0);
+    EXPECT_EQ(erlang_c_wait_probability(-3.0, 5), 0.0);
+    EXPECT_EQ(erlang_c_wait_probability(std::nan(""), 5), 0.0);
+}
+
+TEST(ErlangC, FallsWithServersAndRisesWithLoad) {
+    for (double load : {0.5, 3.0, 20.0, 150.0}) {
+        double previous = 1.0;
+        for (int servers = static_cast<int>(load) + 1; servers < static_cast<int>(load) + 80;
+             ++servers) {
+            const double probability = erlang_c_wait_probability(load, servers);
+            EXPECT_LT(probability, previous) << "A=" << load << " c=" << servers;
+            previous = probability;
+        }
+    }
+    for (int servers : {1, 4, 30}) {
+        double previous = 0.0;
+        for (double load = 0.1; load < servers; load += 0.1) {
+            const double probability = erlang_c_wait_probability(load, servers);
+            EXPECT_GT(probability, previous) << "A=" << load << " c=" << servers;
+            previous = probability;
+        }
+    }
+}
+
+TEST(ErlangB, MatchesTheDefinition) {
+    EXPECT_NEAR(erlang_b(2.0, 3), 4.0 / 19.0, 1e-12);
+    EXPECT_NEAR(erlang_b(10.0, 12), 0.119739188445, 1e-10);
+    EXPECT_EQ(erlang_b(5.0, 0), 1.0);
+    EXPECT_EQ(erlang_b(0.0, 0), 1.0);
+    EXPECT_EQ(erlang_b(0.0, 4), 0.0);
+    EXPECT_EQ(erlang_b(std::numeric_limits<double>::infinity(), 4), 1.0);
+    EXPECT_EQ(erlang_b(1.0, 2000), 0.0);  // underflows to its true value, never NaN
+}
+
+TEST(SmallestServers, MeetsTheTargetWithOneServerLess) {
+    // Reference results computed with exact rational arithmetic.
+    EXPECT_EQ(smallest_servers_for_wait_probability(2.0, 0.05), 6);
+    EXPECT_EQ(smallest_servers_for_wait_probability(4.0, 0.05), 9);
+    EXPECT_EQ(smallest_servers_for_wait_probability(10.0, 0.05), 17);
+    EXPECT_EQ(smallest_servers_for_wait_probability(20.0, 0.05), 29);
+    EXPECT_EQ(smallest_servers_for_wait_probability(20.0, 0.2), 26);
+    EXPECT_EQ(smallest_servers_for_wait_probability(50.0, 0.01), 68);
+    EXPECT_EQ(smallest_servers_for_wait_probability(96.0, 0.05), 114);
+    for (double load : {0.3, 1.7, 12.0, 33.3, 400.0}) {
+        for (double target : {0.001, 0.05, 0.5}) {
+            const int32_t servers = smallest_servers_for_wait_probability(load, target);
+            EXPECT_LE(erlang_c_wait_probability(load, servers), target);
+            EXPECT_GT(erlang_c_wait_probability(load, servers - 1), target);
+        }
+    }
+}
+
+TEST(SmallestServers, EdgeCasesAreDocumented) {
+    EXPECT_EQ(smallest_servers_for_wait_probability(0.0, 0.05), 0);
+    EXPECT_EQ(smallest_servers_for_wait_probability(-1.0, 0.05), 0);
+    EXPECT_EQ(smallest_servers_for_wait_probability(std::nan(""), 0.05), 0);
+    EXPECT_EQ(smallest_servers_for_wait_probability(0.01, 0.05), 1);
+    // A target of 1 accepts any finite queue: the fewest servers above the load.
+    EXPECT_EQ(smallest_servers_for_wait_probability(3.0, 1.0), 4);
+    EXPECT_EQ(smallest_servers_for_wait_probability(3.5, 7.0), 4);
+    // Beyond the limit: limit + 1, without iterating to the true answer.
+    EXPECT_EQ(smallest_servers_for_wait_probability(96.0, 0.05, 50), 51);
+    EXPECT_EQ(smallest_servers_for_wait_probability(45.0, 0.05, 50), 51);
+    EXPECT_EQ(smallest_servers_for_wait_probability(1e12, 0.05), kMaxServers + 1);
+    EXPECT_EQ(smallest_servers_for_wait_probability(2.0, 0.05, -4), 1);
+    // The target is clamped to 1e-9, so 0 and NaN still terminate with a finite pool.
+    const int32_t strictest = smallest_servers_for_wait_probability(2.0, 1e-9);
+    EXPECT_EQ(smallest_servers_for_wait_probability(2.0, 0.0), strictest);
+    EXPECT_EQ(smallest_servers_for_wait_probability(2.0, std::nan("")), strictest);
+    EXPECT_LT(strictest, 30);
+}
+
+TEST(MeanWait, FollowsErlangC) {
+    // A = 10 (100/s × 0.1 s), c = 12: C·W/(c − A) = 0.449388 × 0.1 / 2.
+    EXPECT_NEAR(erlang_c_mean_wait_seconds(100.0, 0.1, 12), 0.0224694112149, 1e-12);
+    EXPECT_EQ(erlang_c_mean_wait_seconds(0.0, 0.1, 12), 0.0);
+    EXPECT_EQ(erlang_c_mean_wait_seconds(100.0, 0.0, 12), 0.0);
+    EXPECT_TRUE(std::isinf(erlang_c_mean_wait_seconds(120.0, 0.1, 12)));
+    EXPECT_TRUE(std::isinf(erlang_c_mean_wait_seconds(500.0, 0.1, 12)));
+}
+
+TEST(LittlesLaw, RelatesLoadRateAndTime) {
+    EXPECT_DOUBLE_EQ(littles_law_mean_in_system(412.0, 0.0078), 3.2136);
+    EXPECT_DOUBLE_EQ(littles_law_mean_seconds(3.2136, 412.0), 0.0078);
+    EXPECT_DOUBLE_EQ(littles_law_arrivals_per_second(3.2136, 0.0078), 412.0);
+    EXPECT_EQ(littles_law_mean_in_system(-1.0, 2.0), 0.0);
+    EXPECT_EQ(littles_law_mean_in_system(std::numeric_limits<double>::infinity(), 0.0), 0.0);
+    EXPECT_EQ(littles_law_mean_seconds(3.0, 0.0), 0.0);
+    EXPECT_EQ(littles_law_mean_seconds(std::nan(""), 2.0), 0.0);
+    EXPECT_EQ(littles_law_arrivals_per_second(3.0, 0.0), 0.0);
+}
