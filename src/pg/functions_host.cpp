@@ -83,9 +83,7 @@ HostRow probe_host(const char *data_directory, int storage_setting) {
     return row;
 }
 
-}  // namespace
-
-extern "C" Datum host_resources(PG_FUNCTION_ARGS) {
+Datum host_resources_rows(FunctionCallInfo fcinfo) {
     compat::init_materialized_srf(fcinfo);
     const char *data_directory = DataDir;
     int storage_setting = gucs::storage;
@@ -118,4 +116,10 @@ extern "C" Datum host_resources(PG_FUNCTION_ARGS) {
     row.text_or_null(host.problems);
     row.emit(fcinfo);
     return Datum(0);
+}
+
+}  // namespace
+
+extern "C" Datum host_resources(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("host_resources", [&] { return host_resources_rows(fcinfo); });
 }

@@ -34,9 +34,7 @@ int copy_groups(const SharedView &view, core::GroupEntry **out) {
     return count;
 }
 
-}  // namespace
-
-extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
+Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_metrics");
     compat::init_materialized_srf(fcinfo);
     core::GroupEntry *groups = nullptr;
@@ -81,7 +79,7 @@ extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
     return Datum(0);
 }
 
-extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {
+Datum pool_samples_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_samples");
     int64_t since =
         PG_ARGISNULL(0) ? INT64_MIN : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
@@ -132,7 +130,7 @@ extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {
     return Datum(0);
 }
 
-extern "C" Datum pool_database_stats(PG_FUNCTION_ARGS) {
+Datum pool_database_stats_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_database_stats");
     compat::init_materialized_srf(fcinfo);
     auto *copy = static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
@@ -168,7 +166,7 @@ extern "C" Datum pool_database_stats(PG_FUNCTION_ARGS) {
     return Datum(0);
 }
 
-extern "C" Datum pool_optimizer_status(PG_FUNCTION_ARGS) {
+Datum pool_optimizer_status_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_optimizer_status");
     compat::init_materialized_srf(fcinfo);
     const SharedState &st = *view.state;
@@ -201,7 +199,7 @@ extern "C" Datum pool_optimizer_status(PG_FUNCTION_ARGS) {
     return Datum(0);
 }
 
-extern "C" Datum pool_optimizer_reset(PG_FUNCTION_ARGS) {
+Datum pool_optimizer_reset_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_optimizer_reset");
     if (!superuser())
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -211,5 +209,29 @@ extern "C" Datum pool_optimizer_reset(PG_FUNCTION_ARGS) {
     int32_t pid = view.state->worker_pid.load();
     if (pid != 0)
         if (PGPROC *proc = BackendPidGetProc(pid)) SetLatch(&proc->procLatch);
-    PG_RETURN_VOID();
+    return Datum(0);
+}
+
+}  // namespace
+
+extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_metrics", [&] { return pool_metrics_rows(fcinfo); });
+}
+
+extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_samples", [&] { return pool_samples_rows(fcinfo); });
+}
+
+extern "C" Datum pool_database_stats(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_database_stats", [&] { return pool_database_stats_rows(fcinfo); });
+}
+
+extern "C" Datum pool_optimizer_status(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_optimizer_status",
+                          [&] { return pool_optimizer_status_rows(fcinfo); });
+}
+
+extern "C" Datum pool_optimizer_reset(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_optimizer_reset",
+                          [&] { return pool_optimizer_reset_rows(fcinfo); });
 }

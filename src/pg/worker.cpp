@@ -19,9 +19,11 @@ void clear_worker_pid(int, Datum) {
     if (const SharedView *view = shared()) view->state->worker_pid.store(0);
 }
 
+// Rounded up: rounding down would wake the worker before the deadline and make it spin
+// through zero-timeout waits for the last fraction of a millisecond.
 long milliseconds_until(TimestampTz deadline) {
-    long ms = long((deadline - GetCurrentTimestamp()) / 1000);
-    return ms < 0 ? 0 : ms;
+    TimestampTz remaining = deadline - GetCurrentTimestamp();
+    return remaining <= 0 ? 0 : long((remaining + 999) / 1000);
 }
 }  // namespace
 
