@@ -150,9 +150,100 @@ CREATE FUNCTION pool_optimizer_status(
     OUT events_received bigint,
     OUT events_dropped bigint,
     OUT event_queue_capacity integer,
+    OUT evaluations bigint,
+    OUT last_evaluation timestamptz,
     OUT shared_memory_bytes bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pool_optimizer_status'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Pool settings per pool group, from the figures of the last evaluation window and the
+-- current one, with the reason in plain English.
+CREATE FUNCTION pool_recommendations(
+    OUT database text,
+    OUT role text,
+    OUT application_name text,
+    OUT client_addr inet,
+    OUT connections integer,
+    OUT busy_mean double precision,
+    OUT busy_p95 integer,
+    OUT busy_max integer,
+    OUT saturation double precision,
+    OUT transactions_per_second double precision,
+    OUT mean_hold_time_ms double precision,
+    OUT offered_load double precision,
+    OUT pool_size integer,
+    OUT max_overflow integer,
+    OUT pool_timeout integer,
+    OUT pool_recycle integer,
+    OUT pre_ping boolean,
+    OUT erlang_pool_size integer,
+    OUT wait_probability double precision,
+    OUT cpu_bound boolean,
+    OUT transaction_pooling boolean,
+    OUT pgbouncer_default_pool_size integer,
+    OUT adapted_pool_size integer,
+    OUT confidence text,
+    OUT reason text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_recommendations'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Whether the recommended pools fit in max_connections, and what to change when not.
+CREATE FUNCTION pool_budget(
+    OUT fits boolean,
+    OUT pool_connections integer,
+    OUT reserved_connections integer,
+    OUT other_connections integer,
+    OUT required_connections integer,
+    OUT max_connections integer,
+    OUT shortfall integer,
+    OUT raise_max_connections_to integer,
+    OUT memory_allows_raise boolean,
+    OUT pgbouncer_default_pool_size integer,
+    OUT advice text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_budget'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- The recommendations as configuration to paste: sqlalchemy, hikaricp or pgbouncer.
+CREATE FUNCTION pool_config(
+    format text,
+    OUT database text,
+    OUT role text,
+    OUT application_name text,
+    OUT client_addr inet,
+    OUT config text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_config'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Erlang C: the smallest pool for a throughput and hold time with a checkout waiting at
+-- most with the target probability (default pool_optimizer.target_wait_probability).
+CREATE FUNCTION pool_size_for(
+    throughput double precision,
+    hold_time interval,
+    target_wait_probability double precision DEFAULT NULL,
+    OUT pool_size integer,
+    OUT offered_load double precision,
+    OUT wait_probability double precision,
+    OUT mean_wait_ms double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_size_for'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+
+-- Every change the worker's adaptation made, oldest first.
+CREATE FUNCTION pool_adjustments(
+    OUT adjusted_at timestamptz,
+    OUT database text,
+    OUT role text,
+    OUT application_name text,
+    OUT client_addr inet,
+    OUT old_pool_size integer,
+    OUT new_pool_size integer,
+    OUT reason text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_adjustments'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
 -- Clears every collected figure (applied by the worker at its next sample).
@@ -163,6 +254,12 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
 -- Monitoring roles read; nobody else does. Reset stays with superusers.
 REVOKE ALL ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
-    host_resources(), pool_optimizer_status(), pool_optimizer_reset() FROM PUBLIC;
+    host_resources(), pool_optimizer_status(), pool_optimizer_reset(),
+    pool_recommendations(), pool_budget(), pool_config(text),
+    pool_size_for(double precision, interval, double precision), pool_adjustments()
+    FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
-    host_resources(), pool_optimizer_status() TO pg_monitor;
+    host_resources(), pool_optimizer_status(),
+    pool_recommendations(), pool_budget(), pool_config(text),
+    pool_size_for(double precision, interval, double precision), pool_adjustments()
+    TO pg_monitor;

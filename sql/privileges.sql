@@ -8,6 +8,11 @@ SELECT * FROM pool_samples();
 SELECT * FROM pool_database_stats();
 SELECT * FROM host_resources();
 SELECT * FROM pool_optimizer_status();
+SELECT * FROM pool_recommendations();
+SELECT * FROM pool_budget();
+SELECT * FROM pool_config('sqlalchemy');
+SELECT * FROM pool_size_for(100, '10 ms');
+SELECT * FROM pool_adjustments();
 SELECT pool_optimizer_reset();
 RESET ROLE;
 
@@ -17,6 +22,11 @@ SELECT count(*) > 0 AS can_read FROM pool_samples();
 SELECT count(*) > 0 AS can_read FROM pool_database_stats();
 SELECT count(*) = 1 AS can_read FROM host_resources();
 SELECT count(*) = 1 AS can_read FROM pool_optimizer_status();
+SELECT count(*) > 0 AS can_read FROM pool_recommendations();
+SELECT count(*) = 1 AS can_read FROM pool_budget();
+SELECT count(*) > 0 AS can_read FROM pool_config('pgbouncer');
+SELECT pool_size AS can_read FROM pool_size_for(100, '10 ms');
+SELECT count(*) >= 0 AS can_read FROM pool_adjustments();
 SELECT pool_optimizer_reset();
 RESET ROLE;
 

@@ -28,6 +28,7 @@ void count_state(GroupCounts &counts, const BackendObservation &backend) {
             break;
     }
     if (backend.waiting_on_lock) counts.waiting_on_lock++;
+    if (backend.on_cpu) counts.on_cpu++;
 }
 
 void start_window(GroupWindow &window, const GroupTotals &totals) {
@@ -136,12 +137,16 @@ void GroupTableWriter::roll_window(int64_t now_micros) {
     header_->window_samples = 0;
 }
 
-void GroupTableWriter::begin_sample(int64_t now_micros, int64_t window_micros) {
-    if (header_->window_start_micros == 0 || now_micros < header_->window_start_micros)
+bool GroupTableWriter::begin_sample(int64_t now_micros, int64_t window_micros) {
+    bool rolled = false;
+    if (header_->window_start_micros == 0 || now_micros < header_->window_start_micros) {
         header_->window_start_micros = now_micros;
-    else if (now_micros - header_->window_start_micros >= window_micros)
+    } else if (now_micros - header_->window_start_micros >= window_micros) {
         roll_window(now_micros);
+        rolled = true;
+    }
     header_->window_samples++;
+    return rolled;
 }
 
 void GroupTableWriter::record_sample(const BackendObservation *backends, size_t backend_count,
@@ -224,6 +229,10 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             entry.current.saturated_samples++;
         if (entry.now.connections > entry.current.max_connections)
             entry.current.max_connections = entry.now.connections;
+        entry.current.on_cpu_sum += uint64_t(entry.now.on_cpu);
+        entry.current.waiting_on_lock_sum += uint64_t(entry.now.waiting_on_lock);
+        entry.current.idle_in_transaction_sum +=
+            uint64_t(entry.now.idle_in_transaction + entry.now.idle_in_transaction_aborted);
     }
 }
 

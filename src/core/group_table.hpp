@@ -26,6 +26,7 @@ struct GroupCounts {
     int32_t idle_in_transaction;
     int32_t idle_in_transaction_aborted;
     int32_t waiting_on_lock;
+    int32_t on_cpu;    // active with no wait event
     int32_t starting;  // authenticating, or state not tracked
     int32_t busy() const { return active + idle_in_transaction + idle_in_transaction_aborted; }
 };
@@ -44,6 +45,10 @@ struct GroupWindow {
     BusyHistogram busy;
     uint64_t saturated_samples;  // samples in which every connection of the group was busy
     int32_t max_connections;
+    // Sums over the window's samples, for the shares of the busy connections.
+    uint64_t on_cpu_sum;
+    uint64_t waiting_on_lock_sum;
+    uint64_t idle_in_transaction_sum;
     GroupTotals totals_at_start;  // to turn cumulative totals into window figures
 };
 
@@ -63,6 +68,9 @@ struct GroupEntry {
     MinuteCounter ended_last_minute;
     MinuteCounter transactions_last_minute;
     MinuteCounter busy_micros_last_minute;
+    // The pool size the worker's adaptation settled on at its last evaluation; 0 before
+    // the first one.
+    int32_t adapted_pool_size;
 };
 static_assert(std::is_trivially_copyable_v<GroupEntry>);
 
@@ -90,7 +98,8 @@ class GroupTableWriter {
     void reset(int64_t now_micros, const SlotReading *slots, size_t slot_count);
 
     // Closes the current window when it has lasted `window_micros`, then counts this sample.
-    void begin_sample(int64_t now_micros, int64_t window_micros);
+    // Returns true when a window was closed: time to evaluate it.
+    bool begin_sample(int64_t now_micros, int64_t window_micros);
 
     // Applies one sample: per-group counts, busy statistics, sessions started and ended,
     // and the transactions and busy time from the counter slots since the last sample.

@@ -23,7 +23,8 @@ struct BackendObservation {
     GroupKey key;
     int32_t pid;
     SessionState state;
-    bool waiting_on_lock;
+    bool waiting_on_lock;  // on a heavyweight lock
+    bool on_cpu;           // active with no wait event
 };
 static_assert(std::is_trivially_copyable_v<BackendObservation>);
 

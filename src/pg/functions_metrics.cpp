@@ -194,6 +194,8 @@ Datum pool_optimizer_status_rows(FunctionCallInfo fcinfo) {
     row.int8(int64(st.events_received.load()));
     row.int8(int64(st.events_dropped.load()));
     row.int4(int32(kEventQueueCapacity));
+    row.int8(int64(st.evaluations.load()));
+    row.timestamp(st.last_evaluation_micros.load());
     row.int8(int64(st.total_bytes));
     row.emit(fcinfo);
     return Datum(0);

@@ -10,12 +10,38 @@ int evaluation_interval_s = 300;
 int history_size = 3600;
 int max_pools = 256;
 int storage = storage_auto;
+int min_pool_size = 5;
+int max_pool_size = 50;
+double target_wait_probability = 0.05;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
     {"auto", storage_auto, false}, {"ssd", storage_ssd, false},   {"hdd", storage_hdd, false},
     {"san", storage_san, false},   {"nvme", storage_nvme, false}, {nullptr, 0, false},
 };
+
+// min_pool_size <= max_pool_size, checked against the other's value in force. Setting both
+// at once in postgresql.conf applies them in file order: raise the maximum first.
+// At server start the two are read one after the other, so the pair is not checked then;
+// the engine still never recommends outside [min, max] (it raises max to min).
+bool check_min_pool_size(int *newval, void **, GucSource) {
+    if (process_shared_preload_libraries_in_progress || *newval <= max_pool_size) return true;
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errdetail("pool_optimizer.min_pool_size (%d) must not exceed "
+                        "pool_optimizer.max_pool_size (%d).",
+                        *newval, max_pool_size);
+    return false;
+}
+
+bool check_max_pool_size(int *newval, void **, GucSource) {
+    if (process_shared_preload_libraries_in_progress || *newval >= min_pool_size) return true;
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errdetail("pool_optimizer.max_pool_size (%d) must not be below "
+                        "pool_optimizer.min_pool_size (%d).",
+                        *newval, min_pool_size);
+    return false;
+}
+
 }  // namespace
 
 const char *storage_setting_name(int setting) {
@@ -49,6 +75,19 @@ void define_all() {
         "Virtual disks often claim to be rotational; set ssd, hdd, san or "
         "nvme when detection is wrong.",
         &storage, storage_auto, kStorageOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pool_optimizer.min_pool_size",
+                            "Smallest pool_size recommended for any pool group.", nullptr,
+                            &min_pool_size, 5, 1, 10000, PGC_SUSET, 0, check_min_pool_size,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("pool_optimizer.max_pool_size",
+                            "Largest pool_size recommended for any pool group.", nullptr,
+                            &max_pool_size, 50, 1, 10000, PGC_SUSET, 0, check_max_pool_size,
+                            nullptr, nullptr);
+    DefineCustomRealVariable("pool_optimizer.target_wait_probability",
+                             "Largest acceptable probability that a checkout waits for a "
+                             "connection (Erlang C), which sizes pool_size.",
+                             nullptr, &target_wait_probability, 0.05, 0.0001, 1.0, PGC_SUSET, 0,
+                             nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

@@ -11,6 +11,9 @@ extern int evaluation_interval_s;  // length of the busy-statistics window (relo
 extern int history_size;           // samples kept in the history ring (restart)
 extern int max_pools;              // pool groups tracked (restart)
 extern int storage;                // StorageSetting (superuser, any time)
+extern int min_pool_size;          // bounds of every recommended pool_size (superuser)
+extern int max_pool_size;
+extern double target_wait_probability;  // Erlang C target for pool_size (superuser)
 
 const char *storage_setting_name(int setting);
 void define_all();

@@ -12,6 +12,7 @@
 #include "core/group_table.hpp"
 #include "core/host_probe.hpp"
 #include "pg/boundary.hpp"
+#include "pg/adaptation.hpp"
 #include "pg/compat.hpp"
 #include "pg/events.hpp"
 #include "pg/gucs.hpp"
@@ -25,6 +26,12 @@ namespace {
 
 // Worker-local state, allocated once per worker process and never freed: the process
 // exits without running destructors, and these hold nothing that needs one at exit.
+// What one process waits for, from its PGPROC.
+struct ProcWait {
+    int32_t pid;
+    uint32 wait_event_info;
+};
+
 struct DatabaseBaseline {
     Oid oid;
     bool valid;
@@ -37,7 +44,7 @@ struct SamplerState {
     NameCache *roles;
     core::BackendObservation *observations;  // capacity: slot_count
     core::SlotReading *slot_readings;        // slot_count
-    int32_t *lock_waiters;                   // capacity: allProcCount
+    ProcWait *waits;                         // capacity: allProcCount
     Oid *oids_to_resolve;                    // 2 * slot_count
     core::Event *events;                     // kEventQueueCapacity
     DatabaseBaseline baselines[kMaxDatabases];
@@ -50,6 +57,7 @@ struct SamplerState {
     int64_t previous_sample_micros;
     uint64_t resets_seen;
     int affinity_cpus;
+    bool data_disk_rotational;  // detected once at start: rotational and not a virtual disk
     MemoryContext sample_context;  // reset after every sample
 };
 SamplerState *g_sampler = nullptr;
@@ -79,22 +87,21 @@ core::SessionState session_state(BackendState state) {
     return core::SessionState::starting;
 }
 
-int compare_pids(const void *a, const void *b) {
-    int32_t x = *static_cast<const int32_t *>(a), y = *static_cast<const int32_t *>(b);
+int compare_waits(const void *a, const void *b) {
+    int32_t x = static_cast<const ProcWait *>(a)->pid, y = static_cast<const ProcWait *>(b)->pid;
     return (x > y) - (x < y);
 }
 
-// Pids waiting on a heavyweight lock, sorted. Read without ProcArrayLock: each field is a
+// Every process's wait event, sorted by pid. Read without ProcArrayLock: each field is a
 // naturally aligned word, and a sample may be a moment stale anyway.
-int collect_lock_waiters(int32_t *out) {
+int collect_waits(ProcWait *out) {
     int count = 0;
     for (uint32 i = 0; i < ProcGlobal->allProcCount; ++i) {
         volatile PGPROC *proc = &ProcGlobal->allProcs[i];
         int pid = proc->pid;
-        uint32 wait = proc->wait_event_info;
-        if (pid != 0 && (wait & 0xFF000000) == PG_WAIT_LOCK) out[count++] = pid;
+        if (pid != 0) out[count++] = ProcWait{pid, proc->wait_event_info};
     }
-    qsort(out, size_t(count), sizeof(int32_t), compare_pids);
+    qsort(out, size_t(count), sizeof(ProcWait), compare_waits);
     return count;
 }
 
@@ -107,7 +114,7 @@ struct BackendCensus {
 
 // Walks the backend status snapshot. Client backends whose names are cached become
 // observations; the OIDs of the others are listed for resolution.
-BackendCensus census(const int32_t *waiters, int waiter_count) {
+BackendCensus census(const ProcWait *waits, int wait_count) {
     SamplerState &s = *g_sampler;
     BackendCensus c{};
     int backends = pgstat_fetch_stat_numbackends();
@@ -135,9 +142,13 @@ BackendCensus census(const int32_t *waiters, int waiter_count) {
         o.key = core::make_group_key(database, role, be->st_appname ? be->st_appname : "", address);
         o.pid = be->st_procpid;
         o.state = session_state(be->st_state);
-        int32_t pid = be->st_procpid;
-        o.waiting_on_lock = waiter_count > 0 && bsearch(&pid, waiters, size_t(waiter_count),
-                                                        sizeof(int32_t), compare_pids);
+        ProcWait key{be->st_procpid, 0};
+        const auto *wait = static_cast<const ProcWait *>(
+            bsearch(&key, waits, size_t(wait_count), sizeof(ProcWait), compare_waits));
+        uint32 wait_event = wait ? wait->wait_event_info : 0;
+        o.waiting_on_lock = (wait_event & 0xFF000000) == PG_WAIT_LOCK;
+        // Running with no wait event: on a CPU, or queued for one.
+        o.on_cpu = o.state == core::SessionState::active && wait_event == 0;
     }
     return c;
 }
@@ -232,6 +243,7 @@ core::DatabaseCounters sample_databases(const SharedView &view, int64_t interval
         core::DatabaseCounters delta =
             base.valid ? core::counter_delta(base.counters, now) : core::DatabaseCounters{};
         base.counters = now;
+        if (!base.valid) entry.at_window_start = entry.at_previous_window_start = now;
         base.valid = true;
         entry.cumulative = now;
         entry.delta = delta;
@@ -260,6 +272,8 @@ void sample_checkpoints(core::DatabaseCounters &total) {
 struct HostReading {
     double cpu_utilisation = NAN, cpu_iowait = NAN, load_1min = NAN;
     int64_t memory_available_bytes = -1;
+    double usable_cpus = 0;
+    uint64_t usable_memory_bytes = 0;
 };
 
 HostReading sample_host(int64_t now_micros) {
@@ -290,9 +304,53 @@ HostReading sample_host(int64_t now_micros) {
         s.previous_cgroup_usage_at = now_micros;
     }
     if (host.load) reading.load_1min = host.load->one;
+    reading.usable_cpus = host.usable_cpus;
+    reading.usable_memory_bytes = host.usable_memory_bytes;
     if (host.memory_available_bytes)
         reading.memory_available_bytes = int64_t(*host.memory_available_bytes);
     return reading;
+}
+
+// Spindles as HikariCP counts them: one for a rotational data disk (set, or detected on a
+// disk that is not virtual, whose rotational flag means nothing), none otherwise.
+int32_t effective_spindles() {
+    if (gucs::storage == gucs::storage_hdd) return 1;
+    if (gucs::storage != gucs::storage_auto) return 0;
+    return g_sampler->data_disk_rotational ? 1 : 0;
+}
+
+// Under the LWLock.
+void publish_host(HostFigures &figures, const HostReading &host, int64_t interval,
+                  bool window_closed) {
+    figures.valid = true;
+    figures.cpu_utilisation = host.cpu_utilisation;
+    figures.cpu_iowait = host.cpu_iowait;
+    figures.interval_micros = interval;
+    figures.usable_cpus = host.usable_cpus;
+    figures.usable_memory_bytes = host.usable_memory_bytes;
+    figures.memory_available_bytes =
+        host.memory_available_bytes > 0 ? uint64_t(host.memory_available_bytes) : 0;
+    figures.effective_spindles = effective_spindles();
+    if (window_closed) {
+        figures.previous_window_cpu_sum = figures.window_cpu_sum;
+        figures.previous_window_cpu_samples = figures.window_cpu_samples;
+        figures.window_cpu_sum = 0;
+        figures.window_cpu_samples = 0;
+    }
+    if (!std::isnan(host.cpu_utilisation)) {
+        figures.window_cpu_sum += host.cpu_utilisation;
+        figures.window_cpu_samples++;
+    }
+}
+
+// Under the LWLock: the database counters at the start of the new window.
+void start_database_windows(const SharedView &view) {
+    for (int d = 0; d < kMaxDatabases; ++d) {
+        DatabaseEntry &entry = view.databases[d];
+        if (!entry.in_use) continue;
+        entry.at_previous_window_start = entry.at_window_start;
+        entry.at_window_start = entry.cumulative;
+    }
 }
 
 int drain_events(const SharedView &view) {
@@ -330,7 +388,7 @@ void sampler_start() {
     s->observations =
         static_cast<core::BackendObservation *>(palloc0(sizeof(core::BackendObservation) * slots));
     s->slot_readings = static_cast<core::SlotReading *>(palloc0(sizeof(core::SlotReading) * slots));
-    s->lock_waiters = static_cast<int32_t *>(palloc0(sizeof(int32_t) * ProcGlobal->allProcCount));
+    s->waits = static_cast<ProcWait *>(palloc0(sizeof(ProcWait) * ProcGlobal->allProcCount));
     s->oids_to_resolve = static_cast<Oid *>(palloc0(sizeof(Oid) * 4 * (slots + 1)));
     s->events = static_cast<core::Event *>(palloc0(sizeof(core::Event) * kEventQueueCapacity));
     s->sample_context =
@@ -339,6 +397,12 @@ void sampler_start() {
     MemoryContextSwitchTo(old);
     s->writer = guarded<core::GroupTableWriter *>("sampler start", [&] {
         s->affinity_cpus = core::count_affinity_cpus();
+        struct stat data_directory;
+        if (stat(DataDir, &data_directory) == 0) {
+            core::StorageGuess guess =
+                core::detect_storage("/", major(data_directory.st_dev), minor(data_directory.st_dev));
+            s->data_disk_rotational = guess.kind == core::StorageKind::hdd && !guess.virtual_disk;
+        }
         return new core::GroupTableWriter(&view.state->groups, view.groups);
     });
     g_sampler = s;
@@ -360,8 +424,8 @@ void take_sample() {
     BackendCensus census_result{};
     for (int attempt = 0; attempt < 3; ++attempt) {
         pgstat_clear_snapshot();
-        int waiters = collect_lock_waiters(s.lock_waiters);
-        census_result = census(s.lock_waiters, waiters);
+        int waits = collect_waits(s.waits);
+        census_result = census(s.waits, waits);
         if (census_result.unresolved == 0) break;
         resolve_unknown(census_result.unresolved);
     }
@@ -390,13 +454,16 @@ void take_sample() {
     watch_databases(view, seen, seen_count);
     core::DatabaseCounters delta = sample_databases(view, interval);
     sample_checkpoints(delta);
+    bool window_closed = false;
     guarded_quietly("aggregation", WARNING, [&] {
-        s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
+        window_closed =
+            s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
         s.writer->record_sample(s.observations, size_t(census_result.observations), s.slot_readings,
                                 view.state->slot_count, now);
         for (int i = 0; i < event_count; ++i) s.writer->record_event(s.events[i]);
     });
-    view.state->host = HostFigures{true, host.cpu_utilisation, host.cpu_iowait, interval};
+    publish_host(view.state->host, host, interval, window_closed);
+    if (window_closed) start_database_windows(view);
     uint32_t groups = view.state->groups.in_use;
     LWLockRelease(view.lock);
 
@@ -442,6 +509,11 @@ void take_sample() {
                                            std::memory_order_relaxed);
     view.state->last_sample_micros.store(now, std::memory_order_relaxed);
     view.state->samples_taken.fetch_add(1, std::memory_order_release);
+
+    if (window_closed) {
+        evaluate_closed_window(view, now);
+        MemoryContextReset(s.sample_context);
+    }
 }
 
 }  // namespace poolopt::pg

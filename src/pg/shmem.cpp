@@ -20,7 +20,7 @@ size_t align_up(size_t n) {
 }
 
 struct Layout {
-    size_t slots, queue, groups, databases, history, total;
+    size_t slots, queue, groups, databases, history, adjustments, total;
 };
 
 Layout layout_for(int slot_count, int max_pools, int history_capacity) {
@@ -36,6 +36,8 @@ Layout layout_for(int slot_count, int max_pools, int history_capacity) {
     at = align_up(at + sizeof(DatabaseEntry) * kMaxDatabases);
     l.history = at;
     at = align_up(at + HistoryRing::bytes_needed(uint32_t(history_capacity)));
+    l.adjustments = at;
+    at = align_up(at + AdjustmentRing::bytes_needed(kAdjustmentHistory));
     l.total = at;
     return l;
 }
@@ -48,6 +50,7 @@ void bind_view(char *base, SharedState *state) {
     g_view.groups = reinterpret_cast<core::GroupEntry *>(base + state->groups_offset);
     g_view.databases = reinterpret_cast<DatabaseEntry *>(base + state->databases_offset);
     g_view.history = HistoryRing::attach(base + state->history_offset);
+    g_view.adjustments = AdjustmentRing::attach(base + state->adjustments_offset);
     g_attached = true;
 }
 
@@ -63,11 +66,13 @@ void initialise(char *base, const Layout &l, int slot_count, int max_pools, int 
     state->groups_offset = l.groups;
     state->databases_offset = l.databases;
     state->history_offset = l.history;
+    state->adjustments_offset = l.adjustments;
     state->groups.capacity = uint32_t(max_pools);
     for (int i = 0; i < slot_count; ++i)
         new (base + l.slots + i * sizeof(BackendSlot)) BackendSlot();
     new (base + l.queue) EventQueue();
     HistoryRing::create(base + l.history, uint32_t(history_capacity));
+    AdjustmentRing::create(base + l.adjustments, kAdjustmentHistory);
     state->magic = kSharedMagic;
 }
 

@@ -5,6 +5,7 @@
 //
 //   SharedState | BackendSlot[slot_count] | EventQueue | GroupEntry[max_pools]
 //               | DatabaseEntry[kMaxDatabases] | SeqlockRing<ServerSample>(history_size)
+//               | SeqlockRing<AdjustmentRecord>(kAdjustmentHistory)
 //
 // Locking: one LWLock (tranche "pool_optimizer"). The worker takes it exclusively to
 // publish a sample (group entries, database entries, host figures, table header); SQL
@@ -27,6 +28,8 @@ namespace poolopt::pg {
 
 constexpr uint32_t kSharedMagic = 0x504f4f4c;  // "POOL"
 constexpr int kMaxDatabases = 128;
+constexpr uint32_t kAdjustmentHistory = 512;
+constexpr size_t kAdjustmentReasonBytes = 400;
 
 // Per-backend counters. Concurrency protocol: written only by the backend that owns the
 // slot (index = backend id or proc number), with relaxed atomic stores (one writer, so
@@ -47,6 +50,13 @@ struct HostFigures {
     double cpu_utilisation;  // fraction of all usable CPUs over the last interval; NaN unknown
     double cpu_iowait;
     int64_t interval_micros;
+    double usable_cpus;               // 0 unknown
+    uint64_t usable_memory_bytes;     // 0 unknown
+    uint64_t memory_available_bytes;  // 0 unknown
+    int32_t effective_spindles;       // 1 for a rotational disk, as HikariCP counts them
+    // CPU utilisation summed over the samples of the current and the previous window.
+    double window_cpu_sum, previous_window_cpu_sum;
+    uint64_t window_cpu_samples, previous_window_cpu_samples;
 };
 static_assert(std::is_trivially_copyable_v<HostFigures>);
 
@@ -58,7 +68,20 @@ struct DatabaseEntry {
     core::DatabaseCounters cumulative;  // as pg_stat_database shows them now
     core::DatabaseCounters delta;       // change over the last interval
     int64_t interval_micros;
+    // Cumulative counters when the current and the previous evaluation window began.
+    core::DatabaseCounters at_window_start;
+    core::DatabaseCounters at_previous_window_start;
 };
+
+// One change the adaptation made. Written once by the worker into the adjustment ring.
+struct AdjustmentRecord {
+    int64_t time_micros;
+    core::GroupKey key;
+    int32_t old_pool_size;
+    int32_t new_pool_size;
+    char reason[kAdjustmentReasonBytes];
+};
+static_assert(std::is_trivially_copyable_v<AdjustmentRecord>);
 static_assert(std::is_trivially_copyable_v<DatabaseEntry>);
 
 struct SharedState {
@@ -68,7 +91,8 @@ struct SharedState {
     uint32_t max_pools;
     uint32_t history_capacity;
     uint64_t total_bytes;
-    uint64_t slots_offset, queue_offset, groups_offset, databases_offset, history_offset;
+    uint64_t slots_offset, queue_offset, groups_offset, databases_offset, history_offset,
+        adjustments_offset;
 
     // Worker status. Written by the worker, read by anyone without a lock: each field is
     // individually current, not a consistent set.
@@ -80,6 +104,8 @@ struct SharedState {
     std::atomic<uint64_t> sample_backends_last;
     std::atomic<int64_t> last_sample_micros;
     std::atomic<uint64_t> events_received;  // popped by the worker
+    std::atomic<uint64_t> evaluations;      // adaptation passes over a closed window
+    std::atomic<int64_t> last_evaluation_micros;
 
     // Written by producers (any backend): pushes that found the queue full.
     std::atomic<uint64_t> events_dropped;
@@ -94,6 +120,8 @@ struct SharedState {
 static_assert(std::atomic<int64_t>::is_always_lock_free);
 
 using HistoryRing = core::SeqlockRing<core::ServerSample>;
+// One writer (the worker); readers copy out without consuming.
+using AdjustmentRing = core::SeqlockRing<AdjustmentRecord>;
 
 // Attached view of the region, valid in every process once shmem startup has run.
 struct SharedView {
@@ -104,6 +132,7 @@ struct SharedView {
     core::GroupEntry *groups;
     DatabaseEntry *databases;
     HistoryRing *history;
+    AdjustmentRing *adjustments;
 };
 
 // Bytes to request for the configured sizes.

@@ -33,7 +33,8 @@ struct Table {
 
 BackendObservation backend(const char *application, int32_t pid, SessionState state,
                            bool waiting = false) {
-    return BackendObservation{make_group_key("db", "role", application, ""), pid, state, waiting};
+    return BackendObservation{make_group_key("db", "role", application, ""), pid, state, waiting,
+                              state == SessionState::active && !waiting};
 }
 
 }  // namespace
@@ -64,6 +65,10 @@ TEST(GroupTable, CountsStatesPerGroup) {
     EXPECT_EQ(a->now.idle, 1);
     EXPECT_EQ(a->now.idle_in_transaction, 1);
     EXPECT_EQ(a->now.waiting_on_lock, 1);
+    EXPECT_EQ(a->now.on_cpu, 1);
+    EXPECT_EQ(a->current.on_cpu_sum, 1u);
+    EXPECT_EQ(a->current.waiting_on_lock_sum, 1u);
+    EXPECT_EQ(a->current.idle_in_transaction_sum, 1u);
     EXPECT_EQ(a->now.busy(), 3);
     EXPECT_EQ(b->now.connections, 2);
     EXPECT_EQ(b->now.idle_in_transaction_aborted, 1);

@@ -1,0 +1,23 @@
+// The recommendations as configuration a client pool takes as it is: SQLAlchemy
+// create_engine keyword arguments, HikariCP properties, PgBouncer ini lines.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/pool_engine.hpp"
+
+namespace poolopt::core {
+
+enum class PoolConfigFormat { sqlalchemy, hikaricp, pgbouncer };
+
+// Case-insensitive; std::nullopt for anything else.
+std::optional<PoolConfigFormat> parse_pool_config_format(std::string_view name) noexcept;
+// "sqlalchemy, hikaricp, pgbouncer": for the error that names what is allowed.
+const char *known_pool_config_formats() noexcept;
+
+// One block for one group, ending in a newline; comment lines name the group and the figures.
+std::string format_pool_config(PoolConfigFormat format, const PoolRecommendation &pool);
+
+}  // namespace poolopt::core

@@ -1,0 +1,104 @@
+// Runs the pool engine on what shared memory holds: used by pool_recommendations() and
+// friends, and by the worker's adaptation at the end of each evaluation window.
+//
+// Two halves, on either side of the boundary: copy_pool_inputs() copies shared memory into
+// palloc'd plain data under the LWLock (PostgreSQL calls, no C++ objects); evaluate_pools()
+// runs the C++ engine on the copy and writes plain rows into memory allocated beforehand,
+// so that every C++ object is gone before PostgreSQL is called again.
+#pragma once
+
+#include "pg/event_queue.hpp"
+
+#include <optional>
+
+#include "core/pool_config.hpp"
+#include "core/pool_facts.hpp"
+#include "pg/shmem.hpp"
+
+namespace poolopt::pg {
+
+struct PoolInputs {
+    core::GroupEntry *groups;
+    int group_count;
+    core::GroupTableHeader header;
+    DatabaseEntry *databases;
+    int database_count;
+    HostFigures host;
+};
+
+// palloc's and fills `inputs`; takes and releases the LWLock in shared mode.
+void copy_pool_inputs(const SharedView &view, PoolInputs *inputs);
+
+constexpr size_t kReasonBytes = 2048;
+constexpr size_t kConfigBytes = 1024;
+
+struct PoolRow {
+    core::GroupKey key;  // empty identity for the hardware-only row without any group
+    int32_t connections;
+    double busy_mean;
+    int32_t busy_p95, busy_max;
+    double saturation;
+    double transactions_per_second;
+    double mean_hold_ms;
+    double offered_load;
+    int32_t pool_size, max_overflow, pool_timeout, pool_recycle;
+    bool pre_ping;
+    int32_t erlang_pool_size;
+    double wait_probability;
+    bool cpu_bound;
+    bool transaction_pooling_advised;
+    int32_t pgbouncer_default_pool_size;
+    int32_t adapted_pool_size;  // the worker's running size; 0 before its first evaluation
+    char confidence[8];
+    char reason[kReasonBytes];
+    char config[kConfigBytes];  // filled when a format was asked for
+};
+
+struct BudgetRow {
+    bool fits;
+    int32_t pool_connections, reserved_connections, other_connections, required_connections;
+    int32_t max_connections, shortfall, raise_max_connections_to;
+    int32_t pgbouncer_default_pool_size;
+    bool memory_known, memory_allows_raise;
+    char advice[kReasonBytes];
+};
+
+struct PoolEvaluation {
+    PoolRow *rows;  // capacity: group_count + 1
+    int row_count;
+    BudgetRow budget;
+};
+
+// Allocates the result (palloc, before any C++ runs).
+void allocate_pool_evaluation(const PoolInputs &inputs, PoolEvaluation *evaluation);
+
+// The engine's policy from the pool_optimizer.* settings in force in this process.
+core::PoolPolicy pool_policy_from_settings();
+
+// Fills `evaluation`. C++ only, no PostgreSQL calls: may throw std::bad_alloc, so callers
+// run it inside `guarded`.
+void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t now_micros,
+                    const core::PoolPolicy &policy,
+                    std::optional<core::PoolConfigFormat> config_format,
+                    PoolEvaluation *evaluation);
+
+}  // namespace poolopt::pg
+
+namespace poolopt::pg {
+
+// One group's outcome of an adaptation pass.
+struct AdaptationRow {
+    core::GroupKey key;
+    int32_t pool_size;  // the running size after this evaluation
+    bool changed;
+    int32_t old_pool_size;
+    char reason[kAdjustmentReasonBytes];
+};
+
+// The worker's pass over the window that just closed: each group's running size moves one
+// bounded step toward the engine's recommendation (core::adapt_pool_size). `rows` has room
+// for inputs.group_count entries. C++ only, like evaluate_pools.
+int adapt_pools(const PoolInputs &inputs, int64_t now_micros, const core::PoolPolicy &policy,
+                AdaptationRow *rows);
+
+}  // namespace poolopt::pg

@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/pool_facts.hpp"
+
+using namespace poolopt::core;
+
+namespace {
+
+constexpr int64_t kSecond = 1'000'000;
+
+BackendObservation busy_on_cpu(int32_t pid) {
+    return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::active,
+                              false, true};
+}
+BackendObservation idle(int32_t pid) {
+    return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::idle,
+                              false, false};
+}
+
+}  // namespace
+
+TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
+    GroupTableHeader header{};
+    header.capacity = 2;
+    std::vector<GroupEntry> entries(2);
+    GroupTableWriter writer(&header, entries.data());
+    // Window of 10 s: two connections, one busy on CPU in every sample; 10 transactions per
+    // second of 100 ms each (1 s of busy time per second), read from one counter slot.
+    uint64_t transactions = 1000, busy = 0;
+    for (int second = 0; second <= 10; ++second) {
+        int64_t now = (100 + second) * kSecond;
+        writer.begin_sample(now, 10 * kSecond);
+        BackendObservation backends[] = {busy_on_cpu(1), idle(2)};
+        SlotReading slot{1, transactions, busy};
+        writer.record_sample(backends, 2, &slot, 1, now);
+        transactions += 10;
+        busy += 1'000'000;
+    }
+    Event refused{make_group_key("db", "role", "app", ""), 105 * kSecond,
+                  EventKind::connection_refused};
+    // The window closed at 110 s; an event after it belongs to the current window.
+    writer.record_event(refused);
+
+    PoolGroupFacts facts = pool_group_facts(entries[0], header, FactsWindow::completed,
+                                            111 * kSecond, DatabaseEndings{2, 1});
+    EXPECT_EQ(facts.identity.application, "app");
+    EXPECT_EQ(facts.connections, 2);
+    EXPECT_EQ(facts.window_samples, 10u);  // 100..109 s: the sample at 110 s opened a new one
+    EXPECT_DOUBLE_EQ(facts.window_seconds, 10.0);
+    EXPECT_DOUBLE_EQ(facts.busy_mean, 1.0);
+    EXPECT_EQ(facts.busy_max, 1u);
+    EXPECT_DOUBLE_EQ(facts.saturation_share, 0.0);
+    // The first reading (100 s) only sets the slot's baseline; the samples at 101..109 s
+    // credit 10 transactions each: 90 over the 10 s window.
+    EXPECT_DOUBLE_EQ(facts.transactions_per_second, 9.0);
+    EXPECT_DOUBLE_EQ(facts.mean_hold_seconds, 0.1);
+    ASSERT_TRUE(facts.on_cpu_share.has_value());
+    EXPECT_DOUBLE_EQ(*facts.on_cpu_share, 1.0);
+    EXPECT_DOUBLE_EQ(*facts.lock_wait_share, 0.0);
+    EXPECT_EQ(facts.connections_refused, 0u);
+    EXPECT_EQ(facts.sessions_killed, 2u);
+    EXPECT_EQ(facts.sessions_abandoned, 1u);
+
+    PoolGroupFacts recent = pool_group_facts(entries[0], header, FactsWindow::recent,
+                                             111 * kSecond, DatabaseEndings{});
+    EXPECT_EQ(recent.window_samples, 11u);
+    EXPECT_EQ(recent.connections_refused, 1u);
+    EXPECT_DOUBLE_EQ(recent.window_seconds, 11.0);
+}
+
+TEST(PoolFacts, GroupWithoutSamplesHasNoTraffic) {
+    GroupTableHeader header{};
+    header.capacity = 1;
+    std::vector<GroupEntry> entries(1);
+    GroupTableWriter writer(&header, entries.data());
+    writer.record_event(Event{make_group_key("db", "r", "a", ""), 5 * kSecond,
+                              EventKind::authentication_failed});
+    PoolGroupFacts facts =
+        pool_group_facts(entries[0], header, FactsWindow::recent, 6 * kSecond, DatabaseEndings{});
+    EXPECT_EQ(facts.window_samples, 0u);
+    EXPECT_DOUBLE_EQ(facts.transactions_per_second, 0.0);
+    EXPECT_FALSE(facts.on_cpu_share.has_value());
+}
