@@ -1,5 +1,16 @@
 -- Pool sizing: Erlang C on its own, the recommendations' shape, and bad input.
 
+-- Wait (at most 30 s) until the worker has seen this session.
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    EXIT WHEN EXISTS (SELECT FROM pool_metrics()
+                      WHERE application_name = current_setting('application_name')
+                        AND connections >= 1);
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+
 -- Erlang C: 400 tx/s of 50 ms is 20 erlangs; 5 % waiting needs 29 connections.
 SELECT pool_size, offered_load, round(wait_probability::numeric, 4) AS wait_probability,
        round(mean_wait_ms::numeric, 3) AS mean_wait_ms
