@@ -15,14 +15,16 @@ OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 CXX_STD = -std=c++17
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# -MMD -MP: header dependencies. PGXS tracks none, and a stale object compiled against an
+# old shared-memory layout corrupts shared memory silently.
+PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK += -lstdc++
 
 REGRESS      = setup functions gucs pools privileges
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
 REGRESS_INSTANCE ?= ./tmp_check
 
-EXTRA_CLEAN = tmp_check results regression.diffs regression.out test/unit/run_unit_tests test/unit/run_unit_tests_sanitized
+EXTRA_CLEAN = $(OBJS:.o=.d) tmp_check results regression.diffs regression.out test/unit/run_unit_tests test/unit/run_unit_tests_sanitized
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -32,6 +34,11 @@ include $(PGXS)
 # clang, through COMPILE.cxx.bc, which never sees PG_CXXFLAGS. Without the same -std
 # clang compiles C++14 and our C++17 fails; -Wno-register silences PostgreSQL headers.
 COMPILE.cxx.bc = $(CLANG) -xc++ $(CXX_STD) -Wno-register -Wno-ignored-attributes $(BITCODE_CXXFLAGS) $(CPPFLAGS) -flto=thin -emit-llvm -c
+
+-include $(OBJS:.o=.d)
+
+# Bitcode follows its object, so that a header change rebuilds both.
+$(OBJS:.o=.bc): %.bc: %.o
 
 # src/core must stay free of PostgreSQL: a static check, run before every build.
 check-core-purity:

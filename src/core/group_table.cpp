@@ -1,5 +1,6 @@
 #include "core/group_table.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -40,11 +41,14 @@ void start_window(GroupWindow &window, const GroupTotals &totals) {
 }  // namespace
 
 GroupTableWriter::GroupTableWriter(GroupTableHeader *header, GroupEntry *entries)
-    : header_(header), entries_(entries) {
+    : header_(header), entries_(entries), incarnations_(header->capacity, 0) {
     // Rebuild the index from whatever the table holds (a restarted worker finds the
     // entries its predecessor left in shared memory).
-    for (uint32_t i = 0; i < header_->capacity; ++i)
-        if (entries_[i].in_use) index_.emplace(entries_[i].key, i);
+    for (uint32_t i = 0; i < header_->capacity; ++i) {
+        if (!entries_[i].in_use) continue;
+        index_.emplace(entries_[i].key, i);
+        incarnations_[i] = next_incarnation_++;
+    }
 }
 
 void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_t slot_count) {
@@ -55,6 +59,7 @@ void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_
     header_->window_start_micros = now_micros;
     index_.clear();
     previous_backends_.clear();
+    for (uint64_t &incarnation : incarnations_) incarnation = 0;
     previous_slots_.assign(slot_count, PreviousSlot{});
     for (size_t i = 0; i < slot_count; ++i) {
         PreviousSlot &slot = previous_slots_[i];
@@ -65,13 +70,21 @@ void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_
     }
 }
 
-bool GroupTableWriter::still_names(uint32_t index, const GroupKey &key) const {
-    return index < header_->capacity && entries_[index].in_use && entries_[index].key == key;
+bool GroupTableWriter::is_current(const GroupRef &group) const {
+    return group.index < header_->capacity && entries_[group.index].in_use &&
+           incarnations_[group.index] == group.incarnation;
+}
+
+const GroupTableWriter::SeenBackend *GroupTableWriter::find_previous(int32_t pid) const {
+    auto at = std::lower_bound(previous_backends_.begin(), previous_backends_.end(), pid,
+                               [](const SeenBackend &b, int32_t p) { return b.pid < p; });
+    return at != previous_backends_.end() && at->pid == pid ? &*at : nullptr;
 }
 
 void GroupTableWriter::evict(uint32_t index) {
     index_.erase(entries_[index].key);
     std::memset(&entries_[index], 0, sizeof(GroupEntry));
+    incarnations_[index] = 0;
     header_->in_use--;
     header_->evicted++;
 }
@@ -121,6 +134,7 @@ uint32_t GroupTableWriter::find_or_add(const GroupKey &key, int64_t now_micros) 
     entry.busy_micros_last_minute.reset();
     header_->in_use++;
     index_.emplace(key, slot);
+    incarnations_[slot] = next_incarnation_++;
     return slot;
 }
 
@@ -156,31 +170,50 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
         if (entries_[i].in_use) entries_[i].now = GroupCounts{};
 
     // Counts per group, and which backends are new since the last sample.
-    std::unordered_map<int32_t, PreviousBackend> current;
-    current.reserve(backend_count);
+    current_backends_.clear();
     for (size_t i = 0; i < backend_count; ++i) {
         const BackendObservation &backend = backends[i];
-        uint32_t group = find_or_add(backend.key, now_micros);
-        GroupEntry &entry = entries_[group];
+        uint32_t index = find_or_add(backend.key, now_micros);
+        GroupEntry &entry = entries_[index];
         count_state(entry.now, backend);
         entry.last_seen_micros = now_micros;
-        auto before = previous_backends_.find(backend.pid);
-        if (before == previous_backends_.end() || before->second.key != backend.key) {
-            entry.totals.sessions_started++;
-            entry.started_last_minute.add(now_micros, 1);
-        }
-        current.emplace(backend.pid, PreviousBackend{group, backend.key});
+        current_backends_.push_back(
+            SeenBackend{backend.pid, GroupRef{index, incarnations_[index]}});
     }
-    // Backends gone since the last sample ended their sessions in their old group.
-    for (const auto &[pid, before] : previous_backends_) {
-        auto now = current.find(pid);
-        if (now != current.end() && now->second.key == before.key) continue;
-        if (!still_names(before.group, before.key)) continue;
-        GroupEntry &entry = entries_[before.group];
+    std::sort(current_backends_.begin(), current_backends_.end(),
+              [](const SeenBackend &a, const SeenBackend &b) { return a.pid < b.pid; });
+
+    // One merge walk over both sorted lists: a pid new to its group started a session there,
+    // a pid gone from its group (or moved to another) ended one in the old group.
+    auto count_start = [&](const SeenBackend &now) {
+        GroupEntry &entry = entries_[now.group.index];
+        entry.totals.sessions_started++;
+        entry.started_last_minute.add(now_micros, 1);
+    };
+    auto count_end = [&](const SeenBackend &before) {
+        if (!is_current(before.group)) return;
+        GroupEntry &entry = entries_[before.group.index];
         entry.totals.sessions_ended++;
         entry.ended_last_minute.add(now_micros, 1);
+    };
+    size_t p = 0, c = 0;
+    while (p < previous_backends_.size() || c < current_backends_.size()) {
+        if (c == current_backends_.size() ||
+            (p < previous_backends_.size() &&
+             previous_backends_[p].pid < current_backends_[c].pid)) {
+            count_end(previous_backends_[p++]);
+        } else if (p == previous_backends_.size() ||
+                   current_backends_[c].pid < previous_backends_[p].pid) {
+            count_start(current_backends_[c++]);
+        } else {
+            if (!(previous_backends_[p].group == current_backends_[c].group)) {
+                count_end(previous_backends_[p]);
+                count_start(current_backends_[c]);
+            }
+            ++p, ++c;
+        }
     }
-    previous_backends_.swap(current);
+    previous_backends_.swap(current_backends_);
 
     // Transactions and busy time since the last reading of each counter slot, credited to
     // the slot's current owner, or to its last known owner when that backend has exited.
@@ -203,17 +236,13 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
         before.busy_micros = reading.busy_micros;
         before.pid = reading.pid;
 
-        auto owner =
-            reading.pid != 0 ? previous_backends_.find(reading.pid) : previous_backends_.end();
-        if (owner != previous_backends_.end()) {
+        if (const SeenBackend *owner = reading.pid != 0 ? find_previous(reading.pid) : nullptr) {
             before.has_group = true;
-            before.group = owner->second.group;
-            before.key = owner->second.key;
+            before.group = owner->group;
         }
-        if ((transactions == 0 && busy == 0) || !before.has_group ||
-            !still_names(before.group, before.key))
+        if ((transactions == 0 && busy == 0) || !before.has_group || !is_current(before.group))
             continue;
-        GroupEntry &entry = entries_[before.group];
+        GroupEntry &entry = entries_[before.group.index];
         entry.totals.transactions += transactions;
         entry.totals.busy_micros += busy;
         entry.transactions_last_minute.add(now_micros, transactions);

@@ -114,9 +114,18 @@ class GroupTableWriter {
     uint32_t find_or_add(const GroupKey &key, int64_t now_micros);
 
   private:
-    struct PreviousBackend {
-        uint32_t group;
-        GroupKey key;  // to notice that the group was evicted and reused meanwhile
+    // An entry and which of its occupants: the incarnation changes whenever the entry is
+    // given to another group, so a stale reference is never credited to the newcomer.
+    struct GroupRef {
+        uint32_t index;
+        uint64_t incarnation;
+        bool operator==(const GroupRef &o) const {
+            return index == o.index && incarnation == o.incarnation;
+        }
+    };
+    struct SeenBackend {
+        int32_t pid;
+        GroupRef group;
     };
     struct PreviousSlot {
         bool baseline_taken;  // the first reading after a (re)start only sets the baseline
@@ -124,18 +133,23 @@ class GroupTableWriter {
         uint64_t transactions;
         uint64_t busy_micros;
         bool has_group;
-        uint32_t group;
-        GroupKey key;
+        GroupRef group;
     };
 
     void evict(uint32_t index);
     void roll_window(int64_t now_micros);
-    bool still_names(uint32_t index, const GroupKey &key) const;
+    bool is_current(const GroupRef &group) const;
+    const SeenBackend *find_previous(int32_t pid) const;
 
     GroupTableHeader *header_;
     GroupEntry *entries_;
     std::unordered_map<GroupKey, uint32_t, GroupKeyHash> index_;
-    std::unordered_map<int32_t, PreviousBackend> previous_backends_;
+    std::vector<uint64_t> incarnations_;  // per entry
+    uint64_t next_incarnation_ = 1;
+    // The backends of the last sample, sorted by pid; the buffer for the next one. Vectors
+    // reused from sample to sample: no allocation per backend on the sampling path.
+    std::vector<SeenBackend> previous_backends_;
+    std::vector<SeenBackend> current_backends_;
     std::vector<PreviousSlot> previous_slots_;
 };
 

@@ -17,8 +17,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 std::string group_comment(const char *comment, const PoolRecommendation &pool) {
     const PoolIdentity &id = pool.identity;
     std::string line = std::string(comment) + " pool group: database=" + id.database +
-                       " role=" + id.role + " application_name=" +
-                       (id.application.empty() ? "(none)" : id.application) +
+                       " role=" + id.role +
+                       " application_name=" + (id.application.empty() ? "(none)" : id.application) +
                        " client_addr=" + (id.client_addr.empty() ? "(local)" : id.client_addr) +
                        " (confidence " + confidence_name(pool.confidence) + ")\n";
     return line;
@@ -45,7 +45,8 @@ std::string hikaricp(const PoolRecommendation &p) {
     out += "maxLifetime=" + std::to_string(lifetime_ms) + "\n";
     // HikariCP validates on borrow anyway; keepalive also tests idle connections, which is
     // what pre_ping buys where the server kills sessions.
-    if (p.pre_ping) out += "keepaliveTime=" + std::to_string(std::min<int64_t>(60000, lifetime_ms / 2)) + "\n";
+    if (p.pre_ping)
+        out += "keepaliveTime=" + std::to_string(std::min<int64_t>(60000, lifetime_ms / 2)) + "\n";
     return out;
 }
 
@@ -74,13 +75,18 @@ std::optional<PoolConfigFormat> parse_pool_config_format(std::string_view name) 
     return std::nullopt;
 }
 
-const char *known_pool_config_formats() noexcept { return "sqlalchemy, hikaricp, pgbouncer"; }
+const char *known_pool_config_formats() noexcept {
+    return "sqlalchemy, hikaricp, pgbouncer";
+}
 
 std::string format_pool_config(PoolConfigFormat format, const PoolRecommendation &pool) {
     switch (format) {
-        case PoolConfigFormat::sqlalchemy: return sqlalchemy(pool);
-        case PoolConfigFormat::hikaricp: return hikaricp(pool);
-        case PoolConfigFormat::pgbouncer: return pgbouncer(pool);
+        case PoolConfigFormat::sqlalchemy:
+            return sqlalchemy(pool);
+        case PoolConfigFormat::hikaricp:
+            return hikaricp(pool);
+        case PoolConfigFormat::pgbouncer:
+            return pgbouncer(pool);
     }
     return {};
 }

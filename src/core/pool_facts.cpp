@@ -4,7 +4,9 @@ namespace poolopt::core {
 
 namespace {
 
-uint64_t grown(uint64_t later, uint64_t earlier) { return later >= earlier ? later - earlier : 0; }
+uint64_t grown(uint64_t later, uint64_t earlier) {
+    return later >= earlier ? later - earlier : 0;
+}
 
 struct Span {
     BusyHistogram busy;
@@ -36,10 +38,11 @@ Span span_of(const GroupEntry &entry, const GroupTableHeader &header, FactsWindo
     } else {
         if (have_previous) add_window(span, entry.previous);
         add_window(span, entry.current);
-        span.from = have_previous ? &entry.previous.totals_at_start : &entry.current.totals_at_start;
+        span.from =
+            have_previous ? &entry.previous.totals_at_start : &entry.current.totals_at_start;
         span.to = &entry.totals;
-        span.start_micros = have_previous ? header.previous_window_start_micros
-                                          : header.window_start_micros;
+        span.start_micros =
+            have_previous ? header.previous_window_start_micros : header.window_start_micros;
         span.end_micros = now_micros;
     }
     // A group first seen inside the span was only observable from then on.

@@ -180,7 +180,8 @@ Datum pool_adjustments_rows(FunctionCallInfo fcinfo) {
 }  // namespace
 
 extern "C" Datum pool_recommendations(PG_FUNCTION_ARGS) {
-    return guarded<Datum>("pool_recommendations", [&] { return pool_recommendations_rows(fcinfo); });
+    return guarded<Datum>("pool_recommendations",
+                          [&] { return pool_recommendations_rows(fcinfo); });
 }
 
 extern "C" Datum pool_budget(PG_FUNCTION_ARGS) {

@@ -27,18 +27,20 @@ const struct config_enum_entry kStorageOptions[] = {
 bool check_min_pool_size(int *newval, void **, GucSource) {
     if (process_shared_preload_libraries_in_progress || *newval <= max_pool_size) return true;
     GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
-    GUC_check_errdetail("pool_optimizer.min_pool_size (%d) must not exceed "
-                        "pool_optimizer.max_pool_size (%d).",
-                        *newval, max_pool_size);
+    GUC_check_errdetail(
+        "pool_optimizer.min_pool_size (%d) must not exceed "
+        "pool_optimizer.max_pool_size (%d).",
+        *newval, max_pool_size);
     return false;
 }
 
 bool check_max_pool_size(int *newval, void **, GucSource) {
     if (process_shared_preload_libraries_in_progress || *newval >= min_pool_size) return true;
     GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
-    GUC_check_errdetail("pool_optimizer.max_pool_size (%d) must not be below "
-                        "pool_optimizer.min_pool_size (%d).",
-                        *newval, min_pool_size);
+    GUC_check_errdetail(
+        "pool_optimizer.max_pool_size (%d) must not be below "
+        "pool_optimizer.min_pool_size (%d).",
+        *newval, min_pool_size);
     return false;
 }
 
@@ -75,14 +77,12 @@ void define_all() {
         "Virtual disks often claim to be rotational; set ssd, hdd, san or "
         "nvme when detection is wrong.",
         &storage, storage_auto, kStorageOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pool_optimizer.min_pool_size",
-                            "Smallest pool_size recommended for any pool group.", nullptr,
-                            &min_pool_size, 5, 1, 10000, PGC_SUSET, 0, check_min_pool_size,
-                            nullptr, nullptr);
-    DefineCustomIntVariable("pool_optimizer.max_pool_size",
-                            "Largest pool_size recommended for any pool group.", nullptr,
-                            &max_pool_size, 50, 1, 10000, PGC_SUSET, 0, check_max_pool_size,
-                            nullptr, nullptr);
+    DefineCustomIntVariable(
+        "pool_optimizer.min_pool_size", "Smallest pool_size recommended for any pool group.",
+        nullptr, &min_pool_size, 5, 1, 10000, PGC_SUSET, 0, check_min_pool_size, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "pool_optimizer.max_pool_size", "Largest pool_size recommended for any pool group.",
+        nullptr, &max_pool_size, 50, 1, 10000, PGC_SUSET, 0, check_max_pool_size, nullptr, nullptr);
     DefineCustomRealVariable("pool_optimizer.target_wait_probability",
                              "Largest acceptable probability that a checkout waits for a "
                              "connection (Erlang C), which sizes pool_size.",

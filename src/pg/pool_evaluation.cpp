@@ -121,15 +121,15 @@ void fill_budget(BudgetRow &out, const core::PoolBudgetVerdict &b) {
 void copy_pool_inputs(const SharedView &view, PoolInputs *inputs) {
     uint32_t capacity = view.state->max_pools;
     inputs->groups = static_cast<core::GroupEntry *>(palloc(sizeof(core::GroupEntry) * capacity));
-    inputs->databases =
-        static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
+    inputs->databases = static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
     inputs->group_count = 0;
     inputs->database_count = 0;
     LWLockAcquire(view.lock, LW_SHARED);
     for (uint32_t i = 0; i < capacity; ++i)
         if (view.groups[i].in_use) inputs->groups[inputs->group_count++] = view.groups[i];
     for (int d = 0; d < kMaxDatabases; ++d)
-        if (view.databases[d].in_use) inputs->databases[inputs->database_count++] = view.databases[d];
+        if (view.databases[d].in_use)
+            inputs->databases[inputs->database_count++] = view.databases[d];
     inputs->header = view.state->groups;
     inputs->host = view.state->host;
     LWLockRelease(view.lock);
@@ -194,10 +194,10 @@ int adapt_pools(const PoolInputs &inputs, int64_t now_micros, const core::PoolPo
         // measured to adapt to.
         if (facts[size_t(i)].window_samples == 0) continue;
         const core::GroupEntry &entry = inputs.groups[i];
-        core::AdaptationResult adapted = core::adapt_pool_size(
-            core::adaptation_facts(facts[size_t(i)], result.pools[size_t(i)],
-                                   entry.adapted_pool_size),
-            policy);
+        core::AdaptationResult adapted =
+            core::adapt_pool_size(core::adaptation_facts(facts[size_t(i)], result.pools[size_t(i)],
+                                                         entry.adapted_pool_size),
+                                  policy);
         AdaptationRow &row = rows[count++];
         std::memset(&row, 0, sizeof row);
         row.key = entry.key;

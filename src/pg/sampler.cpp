@@ -2,6 +2,7 @@
 
 #include "pg/sampler.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -58,6 +59,8 @@ struct SamplerState {
     uint64_t resets_seen;
     int affinity_cpus;
     bool data_disk_rotational;  // detected once at start: rotational and not a virtual disk
+    core::HostResources *host;  // the last full host reading, refreshed in place
+    int64_t last_full_host_read_micros;
     MemoryContext sample_context;  // reset after every sample
 };
 SamplerState *g_sampler = nullptr;
@@ -276,11 +279,42 @@ struct HostReading {
     uint64_t usable_memory_bytes = 0;
 };
 
+// The fast-moving host figures, read every sample: CPU times, MemAvailable, load.
+void read_host_dynamics(core::HostResources &host) {
+    if (auto text = core::read_text_file("/proc/stat", nullptr))
+        host.cpu_times = core::parse_proc_stat(*text);
+    if (auto text = core::read_text_file("/proc/loadavg", nullptr))
+        host.load = core::parse_loadavg(*text);
+    if (auto text = core::read_text_file("/proc/meminfo", nullptr)) {
+        if (auto mem = core::parse_meminfo(*text)) {
+            // Under a cgroup limit the full reading's headroom caps what MemAvailable says.
+            uint64_t available = mem->available_bytes;
+            if (host.memory_limit_bytes && host.memory_available_bytes)
+                available = std::min(available, *host.memory_available_bytes);
+            host.memory_available_bytes = available;
+        }
+    }
+}
+
 HostReading sample_host(int64_t now_micros) {
     SamplerState &s = *g_sampler;
     HostReading reading;
-    // read_host_resources reports unreadable files in `problems` and never throws.
-    core::HostResources host = core::read_host_resources("/", s.affinity_cpus);
+    // Limits, cgroup paths and CPU counts change rarely: the full probe (mountinfo, the
+    // cgroup walk) runs every kFullHostReadMicros, or every sample under a CPU quota, whose
+    // cgroup usage counter is the CPU figure there. In between only /proc is read.
+    constexpr int64_t kFullHostReadMicros = 10'000'000;
+    bool full = !s.host || s.host->cpu_quota ||
+                now_micros - s.last_full_host_read_micros >= kFullHostReadMicros;
+    if (full) {
+        // read_host_resources reports unreadable files in `problems` and never throws.
+        core::HostResources fresh = core::read_host_resources("/", s.affinity_cpus);
+        if (!s.host) s.host = new core::HostResources();
+        *s.host = std::move(fresh);
+        s.last_full_host_read_micros = now_micros;
+    } else {
+        read_host_dynamics(*s.host);
+    }
+    const core::HostResources &host = *s.host;
     if (host.cpu_times) {
         if (s.have_previous_cpu) {
             if (auto usage = core::cpu_usage_between(s.previous_cpu, *host.cpu_times)) {
@@ -399,8 +433,8 @@ void sampler_start() {
         s->affinity_cpus = core::count_affinity_cpus();
         struct stat data_directory;
         if (stat(DataDir, &data_directory) == 0) {
-            core::StorageGuess guess =
-                core::detect_storage("/", major(data_directory.st_dev), minor(data_directory.st_dev));
+            core::StorageGuess guess = core::detect_storage("/", major(data_directory.st_dev),
+                                                            minor(data_directory.st_dev));
             s->data_disk_rotational = guess.kind == core::StorageKind::hdd && !guess.virtual_disk;
         }
         return new core::GroupTableWriter(&view.state->groups, view.groups);
@@ -456,8 +490,7 @@ void take_sample() {
     sample_checkpoints(delta);
     bool window_closed = false;
     guarded_quietly("aggregation", WARNING, [&] {
-        window_closed =
-            s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
+        window_closed = s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
         s.writer->record_sample(s.observations, size_t(census_result.observations), s.slot_readings,
                                 view.state->slot_count, now);
         for (int i = 0; i < event_count; ++i) s.writer->record_event(s.events[i]);

@@ -197,3 +197,22 @@ TEST(GroupTable, WriterRebuildsItsIndexFromExistingEntries) {
     EXPECT_EQ(t.header.in_use, 1u);
     EXPECT_EQ(t.find("a")->now.active, 1);
 }
+
+TEST(GroupTable, ABackendThatChangesApplicationMovesBetweenGroups) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("before", 7, SessionState::idle)});
+    t.sample(2 * kSecond, {backend("after", 7, SessionState::idle)});  // SET application_name
+    EXPECT_EQ(t.find("before")->totals.sessions_ended, 1u);
+    EXPECT_EQ(t.find("before")->now.connections, 0);
+    EXPECT_EQ(t.find("after")->totals.sessions_started, 1u);
+    EXPECT_EQ(t.find("after")->now.connections, 1);
+}
+
+TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {
+    Table t(1);
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 0, 0}});
+    // Backend 10 exits; "b" takes the only entry; the slot's late transactions belonged to "a".
+    t.sample(2 * kSecond, {backend("b", 11, SessionState::idle)}, {{10, 5, 500}});
+    EXPECT_EQ(t.find("a"), nullptr);
+    EXPECT_EQ(t.find("b")->totals.transactions, 0u);
+}

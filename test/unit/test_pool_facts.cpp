@@ -64,8 +64,8 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
     EXPECT_EQ(facts.sessions_killed, 2u);
     EXPECT_EQ(facts.sessions_abandoned, 1u);
 
-    PoolGroupFacts recent = pool_group_facts(entries[0], header, FactsWindow::recent,
-                                             111 * kSecond, DatabaseEndings{});
+    PoolGroupFacts recent =
+        pool_group_facts(entries[0], header, FactsWindow::recent, 111 * kSecond, DatabaseEndings{});
     EXPECT_EQ(recent.window_samples, 11u);
     EXPECT_EQ(recent.connections_refused, 1u);
     EXPECT_DOUBLE_EQ(recent.window_seconds, 11.0);
@@ -76,8 +76,8 @@ TEST(PoolFacts, GroupWithoutSamplesHasNoTraffic) {
     header.capacity = 1;
     std::vector<GroupEntry> entries(1);
     GroupTableWriter writer(&header, entries.data());
-    writer.record_event(Event{make_group_key("db", "r", "a", ""), 5 * kSecond,
-                              EventKind::authentication_failed});
+    writer.record_event(
+        Event{make_group_key("db", "r", "a", ""), 5 * kSecond, EventKind::authentication_failed});
     PoolGroupFacts facts =
         pool_group_facts(entries[0], header, FactsWindow::recent, 6 * kSecond, DatabaseEndings{});
     EXPECT_EQ(facts.window_samples, 0u);
