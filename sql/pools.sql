@@ -72,7 +72,7 @@ SELECT count(*) = (SELECT count(*) FROM pool_recommendations()) AS one_block_per
 FROM pool_config('sqlalchemy');
 SELECT bool_and(config LIKE '%maximumPoolSize=%' AND config LIKE '%maxLifetime=%') AS hikaricp
 FROM pool_config('HikariCP');
-SELECT bool_and(config LIKE '%[databases]%pool_size=%[pgbouncer]%server_lifetime = %') AS pgbouncer
+SELECT bool_and(config LIKE '; pgbouncer pool: %[databases]%pool_size=%[pgbouncer]%server_lifetime = %') AND bool_and(application_name IS NULL) AS pgbouncer
 FROM pool_config('pgbouncer');
 SELECT * FROM pool_config('django');
 

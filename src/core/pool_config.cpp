@@ -50,15 +50,17 @@ std::string hikaricp(const PoolRecommendation &p) {
     return out;
 }
 
+// pool_mode goes on the database line: in [pgbouncer] it would apply to every pool.
 std::string pgbouncer(const PoolRecommendation &p) {
     const PoolIdentity &id = p.identity;
-    std::string out = group_comment(";", p);
+    std::string out = "; pgbouncer pool: database=" + id.database + " user=" + id.role +
+                      " (confidence " + confidence_name(p.confidence) + ")\n";
     out += "[databases]\n";
     int32_t size = p.transaction_pooling_advised ? p.pgbouncer_default_pool_size : p.pool_size;
-    out += id.database + " = dbname=" + id.database + " pool_size=" + std::to_string(size) +
-           " reserve_pool=" + std::to_string(p.max_overflow) + "\n";
-    out += "[pgbouncer]\n";
-    if (p.transaction_pooling_advised) out += "pool_mode = transaction\n";
+    out += id.database + " = dbname=" + id.database + " user=" + id.role +
+           " pool_size=" + std::to_string(size) + " reserve_pool=" + std::to_string(p.max_overflow);
+    if (p.transaction_pooling_advised) out += " pool_mode=transaction";
+    out += "\n[pgbouncer]\n";
     out += "reserve_pool_timeout = 5\n";
     out += "query_wait_timeout = " + std::to_string(p.pool_timeout_seconds) + "\n";
     out += "server_lifetime = " + std::to_string(p.pool_recycle_seconds) + "\n";
@@ -66,7 +68,43 @@ std::string pgbouncer(const PoolRecommendation &p) {
     return out;
 }
 
+int rank(RecommendationConfidence c) {
+    return c == RecommendationConfidence::low ? 0 : c == RecommendationConfidence::medium ? 1 : 2;
+}
+
 }  // namespace
+
+std::vector<PoolRecommendation> combine_for_pgbouncer(
+    const std::vector<PoolRecommendation> &pools) {
+    std::vector<PoolRecommendation> pairs;
+    for (const PoolRecommendation &p : pools) {
+        auto same_pair = [&](const PoolRecommendation &q) {
+            return q.identity.database == p.identity.database && q.identity.role == p.identity.role;
+        };
+        auto found = std::find_if(pairs.begin(), pairs.end(), same_pair);
+        if (found == pairs.end()) {
+            PoolRecommendation pair = p;
+            pair.identity.application.clear();
+            pair.identity.client_addr.clear();
+            pairs.push_back(std::move(pair));
+            continue;
+        }
+        PoolRecommendation &pair = *found;
+        pair.connections += p.connections;
+        pair.pool_size += p.pool_size;
+        pair.max_overflow += p.max_overflow;
+        pair.pool_timeout_seconds = std::max(pair.pool_timeout_seconds, p.pool_timeout_seconds);
+        pair.pool_recycle_seconds = std::min(pair.pool_recycle_seconds, p.pool_recycle_seconds);
+        pair.pre_ping = pair.pre_ping || p.pre_ping;
+        if (rank(p.confidence) < rank(pair.confidence)) pair.confidence = p.confidence;
+        if (p.transaction_pooling_advised) {
+            pair.transaction_pooling_advised = true;
+            pair.pgbouncer_default_pool_size =
+                std::max(pair.pgbouncer_default_pool_size, p.pgbouncer_default_pool_size);
+        }
+    }
+    return pairs;
+}
 
 std::optional<PoolConfigFormat> parse_pool_config_format(std::string_view name) noexcept {
     if (equals_ignoring_case(name, "sqlalchemy")) return PoolConfigFormat::sqlalchemy;

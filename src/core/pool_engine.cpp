@@ -288,7 +288,12 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
         hold > 0.0 ? erlang_c_mean_wait_seconds(row.sizing_load / hold, hold, row.pool_size) : 0.0;
     if (row.sizing_load > 0.0 && !row.cpu_bound) {
         std::string note = text("P(wait) ", percent(row.wait_probability), " at ", row.pool_size);
-        if (hold > 0.0) note += ", mean wait " + duration(row.mean_wait_seconds);
+        if (hold > 0.0 && std::isfinite(row.mean_wait_seconds))
+            note += ", mean wait " + duration(row.mean_wait_seconds);
+        else if (hold > 0.0)
+            note +=
+                ": the offered load exceeds the pool, so the queue of checkouts grows "
+                "without bound";
         assessment.notes.push_back(note);
     }
 

@@ -111,8 +111,17 @@ Datum pool_config_rows(FunctionCallInfo fcinfo) {
     PoolEvaluation evaluation = evaluate_now(view, format);
     RowBuilder row;
     for (int i = 0; i < evaluation.row_count; ++i) {
-        put_identity(row, evaluation.rows[i].key);
-        row.text(evaluation.rows[i].config);
+        const PoolRow &r = evaluation.rows[i];
+        if (r.config[0] == '\0') continue;  // a pgbouncer pair's other groups
+        if (r.config_for_pair) {
+            row.text_or_null(r.key.database);
+            row.text_or_null(r.key.role);
+            row.null();
+            row.null();
+        } else {
+            put_identity(row, r.key);
+        }
+        row.text(r.config);
         row.emit(fcinfo);
     }
     return Datum(0);

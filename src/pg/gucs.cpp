@@ -52,6 +52,17 @@ const char *storage_setting_name(int setting) {
     return "auto";
 }
 
+void warn_about_inverted_pool_bounds() {
+    if (min_pool_size > max_pool_size)
+        ereport(WARNING,
+                (errmsg("pool_optimizer.min_pool_size (%d) exceeds pool_optimizer.max_pool_size "
+                        "(%d)",
+                        min_pool_size, max_pool_size),
+                 errdetail("Every pool size is held at %d.", min_pool_size),
+                 errhint("Set pool_optimizer.max_pool_size to at least "
+                         "pool_optimizer.min_pool_size.")));
+}
+
 void define_all() {
     DefineCustomBoolVariable("pool_optimizer.enabled",
                              "Whether the pool_optimizer worker samples the server.", nullptr,

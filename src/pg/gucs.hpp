@@ -17,5 +17,7 @@ extern double target_wait_probability;  // Erlang C target for pool_size (superu
 
 const char *storage_setting_name(int setting);
 void define_all();
+// At start the pool-size bounds are read one by one and cannot be checked as a pair.
+void warn_about_inverted_pool_bounds();
 
 }  // namespace poolopt::pg::gucs

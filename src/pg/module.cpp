@@ -42,6 +42,7 @@ extern "C" void _PG_init(void) {
     if (!process_shared_preload_libraries_in_progress) return;
 
     gucs::define_all();
+    gucs::warn_about_inverted_pool_bounds();
     previous_shmem_request = shmem_request_hook;
     shmem_request_hook = on_shmem_request;
     previous_shmem_startup = shmem_startup_hook;

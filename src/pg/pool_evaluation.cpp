@@ -97,7 +97,24 @@ void fill_row(PoolRow &row, const core::PoolRecommendation &rec, const core::Poo
     row.adapted_pool_size = adapted;
     copy_text(row.confidence, core::confidence_name(rec.confidence));
     copy_text(row.reason, rec.reason);
-    if (format) copy_text(row.config, core::format_pool_config(*format, rec));
+    if (format && *format != core::PoolConfigFormat::pgbouncer)
+        copy_text(row.config, core::format_pool_config(*format, rec));
+}
+
+// PgBouncer pools are per (database, user): one block per pair, on the pair's first row.
+void fill_pgbouncer_configs(const std::vector<core::PoolRecommendation> &pools,
+                            PoolEvaluation *evaluation) {
+    for (const core::PoolRecommendation &pair : core::combine_for_pgbouncer(pools)) {
+        for (int i = 0; i < evaluation->row_count; ++i) {
+            PoolRow &row = evaluation->rows[i];
+            if (pair.identity.database == row.key.database && pair.identity.role == row.key.role) {
+                copy_text(row.config,
+                          core::format_pool_config(core::PoolConfigFormat::pgbouncer, pair));
+                row.config_for_pair = true;
+                break;
+            }
+        }
+    }
 }
 
 void fill_budget(BudgetRow &out, const core::PoolBudgetVerdict &b) {
@@ -173,6 +190,8 @@ void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t 
                  has_facts ? &facts[i] : nullptr,
                  has_facts ? inputs.groups[i].adapted_pool_size : 0, config_format);
     }
+    if (config_format == core::PoolConfigFormat::pgbouncer)
+        fill_pgbouncer_configs(result.pools, evaluation);
     fill_budget(evaluation->budget, result.budget);
 }
 

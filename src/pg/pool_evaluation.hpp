@@ -51,7 +51,10 @@ struct PoolRow {
     int32_t adapted_pool_size;  // the worker's running size; 0 before its first evaluation
     char confidence[8];
     char reason[kReasonBytes];
-    char config[kConfigBytes];  // filled when a format was asked for
+    // Filled when a format was asked for; for pgbouncer only on the first row of each
+    // (database, role) pair, which then stands for the whole pair (config_for_pair).
+    char config[kConfigBytes];
+    bool config_for_pair;
 };
 
 struct BudgetRow {

@@ -51,9 +51,33 @@ TEST(PoolConfig, PgbouncerIniWithTransactionPoolingWhenAdvised) {
     p.transaction_pooling_advised = true;
     p.pgbouncer_default_pool_size = 4;
     EXPECT_EQ(format_pool_config(PoolConfigFormat::pgbouncer, p),
-              "; pool group: database=shop role=web application_name=(none) "
-              "client_addr=(local) (confidence high)\n"
-              "[databases]\nshop = dbname=shop pool_size=4 reserve_pool=3\n"
-              "[pgbouncer]\npool_mode = transaction\nreserve_pool_timeout = 5\n"
+              "; pgbouncer pool: database=shop user=web (confidence high)\n"
+              "[databases]\nshop = dbname=shop user=web pool_size=4 reserve_pool=3 "
+              "pool_mode=transaction\n"
+              "[pgbouncer]\nreserve_pool_timeout = 5\n"
               "query_wait_timeout = 30\nserver_lifetime = 1800\n");
+}
+
+TEST(PoolConfig, PgbouncerCombinesTheGroupsOfADatabaseAndRole) {
+    PoolRecommendation checkout = sample_pool();
+    PoolRecommendation reports = sample_pool();
+    reports.identity.application = "reports";
+    reports.pool_size = 5;
+    reports.max_overflow = 1;
+    reports.pool_recycle_seconds = 300;
+    reports.pre_ping = false;
+    reports.confidence = RecommendationConfidence::medium;
+    PoolRecommendation other_role = sample_pool();
+    other_role.identity.role = "admin";
+    std::vector<PoolRecommendation> pairs = combine_for_pgbouncer({checkout, other_role, reports});
+    ASSERT_EQ(pairs.size(), 2u);
+    EXPECT_EQ(pairs[0].identity.role, "web");
+    EXPECT_EQ(pairs[0].identity.application, "");
+    EXPECT_EQ(pairs[0].pool_size, 13);
+    EXPECT_EQ(pairs[0].max_overflow, 4);
+    EXPECT_EQ(pairs[0].pool_recycle_seconds, 300);
+    EXPECT_TRUE(pairs[0].pre_ping);
+    EXPECT_EQ(pairs[0].confidence, RecommendationConfidence::medium);
+    EXPECT_EQ(pairs[1].identity.role, "admin");
+    EXPECT_EQ(pairs[1].pool_size, 8);
 }
