@@ -69,6 +69,19 @@ core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow windo
     return server;
 }
 
+// One PoolGroupFacts per copied group, in the same order.
+std::vector<core::PoolGroupFacts> group_facts(const PoolInputs &inputs, core::FactsWindow window,
+                                              int64_t now_micros) {
+    std::vector<core::PoolGroupFacts> facts;
+    facts.reserve(size_t(inputs.group_count));
+    for (int i = 0; i < inputs.group_count; ++i) {
+        const core::GroupEntry &entry = inputs.groups[i];
+        facts.push_back(core::pool_group_facts(entry, inputs.header, window, now_micros,
+                                               endings_for(inputs, entry.key.database, window)));
+    }
+    return facts;
+}
+
 void fill_row(PoolRow &row, const core::PoolRecommendation &rec, const core::PoolGroupFacts *facts,
               int32_t adapted, std::optional<core::PoolConfigFormat> format) {
     std::memset(&row, 0, sizeof row);
@@ -172,13 +185,7 @@ void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t 
                     const core::PoolPolicy &policy,
                     std::optional<core::PoolConfigFormat> config_format,
                     PoolEvaluation *evaluation) {
-    std::vector<core::PoolGroupFacts> facts;
-    facts.reserve(size_t(inputs.group_count));
-    for (int i = 0; i < inputs.group_count; ++i) {
-        const core::GroupEntry &entry = inputs.groups[i];
-        facts.push_back(core::pool_group_facts(entry, inputs.header, window, now_micros,
-                                               endings_for(inputs, entry.key.database, window)));
-    }
+    std::vector<core::PoolGroupFacts> facts = group_facts(inputs, window, now_micros);
     core::PoolRecommendations result =
         core::recommend_pools(facts, server_facts(inputs, window), policy);
     evaluation->row_count = 0;
@@ -198,13 +205,7 @@ void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t 
 int adapt_pools(const PoolInputs &inputs, int64_t now_micros, const core::PoolPolicy &policy,
                 AdaptationRow *rows) {
     const core::FactsWindow window = core::FactsWindow::completed;
-    std::vector<core::PoolGroupFacts> facts;
-    facts.reserve(size_t(inputs.group_count));
-    for (int i = 0; i < inputs.group_count; ++i) {
-        const core::GroupEntry &entry = inputs.groups[i];
-        facts.push_back(core::pool_group_facts(entry, inputs.header, window, now_micros,
-                                               endings_for(inputs, entry.key.database, window)));
-    }
+    std::vector<core::PoolGroupFacts> facts = group_facts(inputs, window, now_micros);
     core::PoolRecommendations result =
         core::recommend_pools(facts, server_facts(inputs, window), policy);
     int count = 0;
