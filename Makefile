@@ -24,7 +24,7 @@ REGRESS      = setup functions gucs pools privileges
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
 REGRESS_INSTANCE ?= ./tmp_check
 
-EXTRA_CLEAN = $(OBJS:.o=.d) tmp_check results regression.diffs regression.out test/unit/run_unit_tests test/unit/run_unit_tests_sanitized
+EXTRA_CLEAN = $(OBJS:.o=.d) tmp_check results regression.diffs regression.out test/build
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -47,22 +47,37 @@ check-core-purity:
 all: check-core-purity
 
 # ---- C++ unit tests (GoogleTest) -------------------------------------------------
+# Each source compiles to its own object (in parallel with -j), once plain and once under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRCS = $(sort $(wildcard test/unit/*.cpp))
+UNIT_ALL_SRCS = $(UNIT_SRCS) $(CORE_SRCS)
 UNIT_CXXFLAGS ?= -O1 -g
-test/unit/run_unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.hpp)
-	$(CXX) $(CXX_STD) $(UNIT_CXXFLAGS) -Wall -Wextra -Isrc -DFIXTURE_DIR=\"$(abspath test/fixtures)\" -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -pthread
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_COMPILE = $(CXX) $(CXX_STD) -Wall -Wextra -Isrc -DFIXTURE_DIR=\"$(abspath test/fixtures)\" -MMD -MP
+UNIT_OBJS = $(patsubst %.cpp,test/build/plain/%.o,$(UNIT_ALL_SRCS))
+SANITIZED_OBJS = $(patsubst %.cpp,test/build/sanitized/%.o,$(UNIT_ALL_SRCS))
 
-unittest: test/unit/run_unit_tests
-	cd test/unit && ./run_unit_tests
+test/build/plain/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(UNIT_COMPILE) $(UNIT_CXXFLAGS) -c -o $@ $<
 
-.PHONY: unittest check-core-purity
+test/build/sanitized/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(UNIT_COMPILE) -O1 -g $(SANITIZE_FLAGS) -c -o $@ $<
 
-# The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
-test/unit/run_unit_tests_sanitized: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.hpp)
-	$(CXX) $(CXX_STD) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	  -Wall -Wextra -Isrc -DFIXTURE_DIR=\"$(abspath test/fixtures)\" -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -pthread
+-include $(UNIT_OBJS:.o=.d) $(SANITIZED_OBJS:.o=.d)
 
-unittest-sanitized: test/unit/run_unit_tests_sanitized
-	cd test/unit && ./run_unit_tests_sanitized
+test/build/run_unit_tests: $(UNIT_OBJS)
+	$(CXX) -o $@ $^ -lgtest -lgtest_main -pthread
 
-.PHONY: unittest-sanitized
+test/build/run_unit_tests_sanitized: $(SANITIZED_OBJS)
+	$(CXX) $(SANITIZE_FLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+
+unittest: test/build/run_unit_tests
+	test/build/run_unit_tests
+
+unittest-sanitized: test/build/run_unit_tests_sanitized
+	test/build/run_unit_tests_sanitized
+
+.PHONY: unittest unittest-sanitized check-core-purity
+

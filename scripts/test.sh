@@ -25,8 +25,8 @@ SCRATCH=$(make_scratch_dir)
 trap 'rm -rf "$SCRATCH"' EXIT
 make_private_install "$SCRATCH/install"
 
-run_suite "unit tests" make unittest
-run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make unittest-sanitized
+run_suite "unit tests" make -s -j"$(nproc)" unittest
+run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
 
 regress() {
     as_test_user make -s installcheck PG_CONFIG="$PG_CONFIG" \
