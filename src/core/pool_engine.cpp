@@ -31,15 +31,18 @@ namespace {
 constexpr double kCpuSaturation = 0.85;
 constexpr double kMostlyOnCpu = 0.5;
 constexpr double kMostlyWaitingOnLocks = 0.5;
+// From this share of busy connections waiting on locks, the pool is sized for the rest.
+constexpr double kLockDiscountShare = 0.1;
 // The share of samples with every connection busy is, in M/M/c terms, P(wait) (arrivals
 // see time averages). Above 80 % the queue is close to unstable, or the application holds
 // more work than the pool admits: the pool, not the application, set the throughput, so
 // λ·W measures what was served, a floor of what was asked for.
 constexpr double kCensoringSaturationShare = 0.8;
 // How far a censored pool grows in one evaluation: enough to uncover the demand within a
-// few windows, little enough that one window's overshoot stays bounded (the next window
-// measures the real load and shrinks it).
-constexpr int64_t kCensoredGrowthFactor = 2;
+// few windows (×4 takes an undersized pool of 2 past 100 in three), little enough that one
+// window's overshoot stays bounded: the next window measures the real load and shrinks it,
+// and the CPU headroom below holds back pools whose connections work on the CPU.
+constexpr int64_t kCensoredGrowthFactor = 4;
 // "Many clients share few cores": more client connections than twice what the CPUs serve.
 constexpr int64_t kManyClientsPerCoreSlot = 2;
 // λ·W and the sampled busy mean disagree when apart by more than half the larger and by
@@ -101,6 +104,19 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
         assessment.notes.push_back("no load in the window: no transaction, no busy connection");
     }
 
+    // Connections waiting on a heavyweight lock queue behind another busy connection of the
+    // same workload: they hold a backend without working, and a larger pool only lengthens
+    // that queue (λ·W grows with W, W with the queue). Size for the connections doing work;
+    // the rest wait in the pool as cheaply as they waited on the lock.
+    const std::optional<double> lock_share = known_share(facts.lock_wait_share);
+    const double working = 1.0 - lock_share.value_or(0.0);
+    if (lock_share && *lock_share >= kLockDiscountShare && row.sizing_load > 0.0) {
+        row.sizing_load *= working;
+        assessment.notes.push_back(text(percent(*lock_share),
+                                        " of busy connections wait on locks: sizing for the ",
+                                        number(row.sizing_load), " doing work"));
+    }
+
     row.erlang_pool_size = smallest_servers_for_wait_probability(
         row.sizing_load, policy.target_wait_probability, policy.max_pool_size);
     assessment.size = row.erlang_pool_size;
@@ -115,8 +131,13 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
         note = text("Erlang C gives ", row.erlang_pool_size, " connection",
                     plural(row.erlang_pool_size), " for P(wait) ≤ ", target);
     }
-    const int64_t p95 = std::min<int64_t>(facts.busy_p95, kMaxServers);
-    note += text("; p95 busy ", p95);
+    int64_t p95 = std::min<int64_t>(facts.busy_p95, kMaxServers);
+    if (lock_share && *lock_share >= kLockDiscountShare) {
+        p95 = static_cast<int64_t>(std::ceil(static_cast<double>(p95) * working - 1e-9));
+    }
+    note += text(lock_share && *lock_share >= kLockDiscountShare ? "; p95 busy doing work "
+                                                                 : "; p95 busy ",
+                 p95);
     if (p95 > assessment.size) {
         note += text(" raises it to ", p95);
         assessment.size = p95;
@@ -124,7 +145,8 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
     assessment.notes.push_back(note);
 }
 
-void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu) {
+void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
+                        const ServerFacts &server) {
     const PoolGroupFacts &facts = *assessment.facts;
     PoolRecommendation &row = assessment.row;
     const std::optional<double> lock_share = known_share(facts.lock_wait_share);
@@ -153,7 +175,26 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     note += ": the pool capped the demand, so the measured load is only a floor";
     int64_t grown = kCensoredGrowthFactor * row.connections;
     bool held_by_cpu = false;
-    if (host_cpu && *host_cpu > 0.0) {
+    // The pool's own busy connections on CPU, against what the cores serve at once.
+    const double on_cpu_busy = row.busy_mean * assessment.on_cpu_share;
+    const int32_t cpu_capacity =
+        cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
+    const bool mostly_off_cpu = assessment.on_cpu_share < kMostlyOnCpu;
+    if (mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
+        // Mostly off CPU (sleeping, waiting on I/O or the client): the host's CPU is spent
+        // elsewhere (other processes, the clients themselves) and does not grow in step with
+        // this pool; its connections on CPU do. Grow while they stay within the capacity.
+        if (on_cpu_busy > 0.0) {
+            const int64_t headroom = floor_tolerant(row.connections * cpu_capacity / on_cpu_busy);
+            if (headroom < grown) {
+                grown = std::max<int64_t>(headroom, row.connections);
+                held_by_cpu = true;
+            }
+        }
+        note += text("; ", percent(assessment.on_cpu_share), " of busy connections on CPU (",
+                     number(on_cpu_busy), " of the ", cpu_capacity,
+                     " the CPUs serve at once): the pool, not the CPU, holds the throughput");
+    } else if (host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
         const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
         if (headroom < grown) {
@@ -162,10 +203,15 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         }
     }
     if (grown > assessment.size) {
-        note += held_by_cpu ? text("; growing to ", grown, ", as far as the CPU headroom allows (",
-                                   percent(*host_cpu), " of ", percent(kCpuSaturation), ")")
-                            : text("; growing to ", grown, ", twice the ", row.connections,
-                                   " open connections");
+        note += held_by_cpu ? (mostly_off_cpu
+                                   ? text("; growing to ", grown,
+                                          ", as far as the CPU capacity allows")
+                                   : text("; growing to ", grown,
+                                          ", as far as the CPU headroom allows (",
+                                          percent(*host_cpu), " of ", percent(kCpuSaturation),
+                                          ")"))
+                            : text("; growing to ", grown, ", ", kCensoredGrowthFactor,
+                                   " times the ", row.connections, " open connections");
         assessment.size = grown;
     } else if (held_by_cpu && grown <= row.connections) {
         note += "; the CPU leaves no room to grow";
@@ -378,7 +424,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         assessment.row.identity = facts.identity;
         assessment.row.connections = std::max<int32_t>(facts.connections, 0);
         assess_load(assessment, policy);
-        assess_bottlenecks(assessment, host_cpu);
+        assess_bottlenecks(assessment, host_cpu, server);
     }
     if (result.host_cpu_saturated) {
         result.cpu_capacity_connections =

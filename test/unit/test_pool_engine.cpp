@@ -154,33 +154,86 @@ TEST(PoolEngine, LatencyBoundSaturatedPoolGrows) {
     PoolGroupFacts facts = measured_group("reports", 400, 0.05, 20);
     set_busy(facts, 20, 20, 20, 20, 1.0);
     facts.on_cpu_share = 0.05;
-    const PoolRecommendation row = only_row(facts, server_with(2, 0.10));
+    PoolPolicy roomy;
+    roomy.max_pool_size = 200;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.10), roomy);
     EXPECT_FALSE(row.cpu_bound);
     EXPECT_TRUE(row.demand_censored);
     EXPECT_DOUBLE_EQ(row.offered_load, 20.0);
     EXPECT_EQ(row.erlang_pool_size, 29);
-    EXPECT_EQ(row.pool_size, 40);
+    EXPECT_EQ(row.pool_size, 80);
     EXPECT_CONTAINS(row.reason,
                     "every connection was busy in 100 % of samples while the "
                     "host CPU was at 10 %");
-    EXPECT_CONTAINS(row.reason, "growing to 40, twice the 20 open connections");
+    EXPECT_CONTAINS(row.reason, "growing to 80, 4 times the 20 open connections");
+    EXPECT_EQ(only_row(facts, server_with(2, 0.10)).pool_size, 50);  // max_pool_size
 
-    // At 60 % CPU the headroom, floor(20 × 0.85 / 0.6) = 28, stops the doubling; Erlang C's 29
-    // stands.
+    // Mostly on CPU, at 60 % host CPU the headroom, floor(20 × 0.85 / 0.6) = 28, stops the
+    // growth; Erlang C's 29 stands.
+    facts.on_cpu_share = 0.6;
     const PoolRecommendation busier = only_row(facts, server_with(2, 0.60));
     EXPECT_EQ(busier.pool_size, 29);
     EXPECT_LACKS(busier.reason, "growing to");
 }
 
+TEST(PoolEngine, MostlyOffCpuPoolGrowsOnASaturatedHost) {
+    // A pool of 2 whose transactions sleep inside, on a host whose CPU others keep at 100 %:
+    // its own connections on CPU (1.9 × 10 % = 0.19) are far below what 2 cores serve (4).
+    PoolGroupFacts facts = measured_group("sleepy", 189, 0.0101, 2);
+    set_busy(facts, 1.91, 2, 2, 2, 0.92);
+    facts.on_cpu_share = 0.1;
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendation row = only_row(facts, server_with(2, 1.0), policy);
+    EXPECT_FALSE(row.cpu_bound);
+    EXPECT_TRUE(row.demand_censored);
+    EXPECT_EQ(row.pool_size, 8);
+    EXPECT_CONTAINS(row.reason, "the pool, not the CPU, holds the throughput");
+    EXPECT_CONTAINS(row.reason, "growing to 8, 4 times the 2 open connections");
+
+    // 10 connections, 40 % of them on CPU: 4 on CPU already fill the 2 × 2 cores, so the
+    // pool does not grow beyond Erlang C.
+    PoolGroupFacts fuller = measured_group("sleepy", 1000, 0.01, 10);
+    set_busy(fuller, 10, 10, 10, 10, 0.9);
+    fuller.on_cpu_share = 0.4;
+    const PoolRecommendation held = only_row(fuller, server_with(2, 1.0), policy);
+    EXPECT_FALSE(held.cpu_bound);
+    EXPECT_EQ(held.pool_size, held.erlang_pool_size);
+    EXPECT_CONTAINS(held.reason, "the CPU leaves no room to grow");
+}
+
 TEST(PoolEngine, LockBoundPoolDoesNotGrowPastTheLoad) {
+    // 20 busy, 70 % of them waiting on locks: sized for the 6 doing work.
     PoolGroupFacts facts = measured_group("ledger", 400, 0.05, 20);
     set_busy(facts, 20, 20, 20, 20, 1.0);
     facts.lock_wait_share = 0.7;
     const PoolRecommendation row = only_row(facts, server_with(2, 0.10));
     EXPECT_TRUE(row.lock_bound);
     EXPECT_FALSE(row.demand_censored);
-    EXPECT_EQ(row.pool_size, 29);
-    EXPECT_CONTAINS(row.reason, "70 % of busy connections wait on locks");
+    EXPECT_DOUBLE_EQ(row.sizing_load, 6.0);
+    EXPECT_EQ(row.pool_size, 11);  // Erlang C for 6; the p95 floor is 20 × 30 % = 6
+    EXPECT_CONTAINS(row.reason, "70 % of busy connections wait on locks: sizing for the 6 doing work");
+    EXPECT_CONTAINS(row.reason, "p95 busy doing work 6");
+}
+
+TEST(PoolEngine, OversizedLockContendedPoolShrinksTowardTheWorkingLoad) {
+    // TPC-B-like with 96 clients on 10 branches (measured in bench/RESULTS.md, run 1):
+    // 1694 tx/s × 54.9 ms = 93 busy, 81 % of them waiting on row locks. Before, Erlang C
+    // on 93 and the p95 floor of 96 held the pool at max_pool_size.
+    PoolGroupFacts facts = measured_group("tpcb", 1694, 0.0549, 96);
+    set_busy(facts, 93.5, 96, 96, 96, 0.25);
+    facts.lock_wait_share = 0.813;
+    facts.on_cpu_share = 0.1;
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendation row = only_row(facts, server_with(2, 1.0), policy);
+    EXPECT_NEAR(row.sizing_load, 93.5 * 0.187, 0.01);
+    EXPECT_GE(row.pool_size, 18);  // at least the p95 doing work, ceil(96 × 18.7 %)
+    EXPECT_LT(row.pool_size, 30);
+    // Below 10 % the share is noise: no discount.
+    facts.lock_wait_share = 0.05;
+    EXPECT_DOUBLE_EQ(only_row(facts, server_with(2, 1.0), policy).sizing_load,
+                     std::max(1694 * 0.0549, 93.5));
 }
 
 TEST(PoolEngine, ReasonNamesTheFiguresUsed) {
