@@ -218,35 +218,45 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
     // Transactions and busy time since the last reading of each counter slot, credited to
     // the slot's current owner, or to its last known owner when that backend has exited.
     if (previous_slots_.size() < slot_count) previous_slots_.resize(slot_count, PreviousSlot{});
+    auto credit = [&](const PreviousSlot &slot, uint64_t transactions, uint64_t busy) {
+        if ((transactions == 0 && busy == 0) || !slot.has_group || !is_current(slot.group)) return;
+        GroupEntry &entry = entries_[slot.group.index];
+        entry.totals.transactions += transactions;
+        entry.totals.busy_micros += busy;
+        entry.transactions_last_minute.add(now_micros, transactions);
+        entry.busy_micros_last_minute.add(now_micros, busy);
+    };
+    auto grown = [](uint64_t later, uint64_t earlier) {
+        return later >= earlier ? later - earlier : later;
+    };
     for (size_t i = 0; i < slot_count; ++i) {
         const SlotReading &reading = slots[i];
         PreviousSlot &before = previous_slots_[i];
         if (!before.baseline_taken) {
             before.baseline_taken = true;
+            before.pid = reading.pid;
             before.transactions = reading.transactions;
             before.busy_micros = reading.busy_micros;
         }
-        uint64_t transactions = reading.transactions >= before.transactions
-                                    ? reading.transactions - before.transactions
-                                    : reading.transactions;
-        uint64_t busy = reading.busy_micros >= before.busy_micros
-                            ? reading.busy_micros - before.busy_micros
-                            : reading.busy_micros;
+        uint64_t from_transactions = before.transactions, from_busy = before.busy_micros;
+        if (reading.pid != before.pid && before.pid != 0) {
+            // The slot changed hands since the last reading: what the previous owner ran
+            // up to the takeover is its own, even when the new owner is in another group.
+            credit(before, grown(reading.owner_base_transactions, from_transactions),
+                   grown(reading.owner_base_busy_micros, from_busy));
+            from_transactions = reading.owner_base_transactions;
+            from_busy = reading.owner_base_busy_micros;
+            before.has_group = false;
+        }
         before.transactions = reading.transactions;
         before.busy_micros = reading.busy_micros;
         before.pid = reading.pid;
-
         if (const SeenBackend *owner = reading.pid != 0 ? find_previous(reading.pid) : nullptr) {
             before.has_group = true;
             before.group = owner->group;
         }
-        if ((transactions == 0 && busy == 0) || !before.has_group || !is_current(before.group))
-            continue;
-        GroupEntry &entry = entries_[before.group.index];
-        entry.totals.transactions += transactions;
-        entry.totals.busy_micros += busy;
-        entry.transactions_last_minute.add(now_micros, transactions);
-        entry.busy_micros_last_minute.add(now_micros, busy);
+        credit(before, grown(reading.transactions, from_transactions),
+               grown(reading.busy_micros, from_busy));
     }
 
     for (uint32_t i = 0; i < header_->capacity; ++i) {

@@ -35,6 +35,10 @@ struct SlotReading {
     int32_t pid;  // owner at the time of reading, 0 if never used
     uint64_t transactions;
     uint64_t busy_micros;
+    // The counters when the current owner took the slot over: what lies below them belongs
+    // to the previous owner.
+    uint64_t owner_base_transactions;
+    uint64_t owner_base_busy_micros;
 };
 static_assert(std::is_trivially_copyable_v<SlotReading>);
 

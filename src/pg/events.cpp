@@ -51,7 +51,11 @@ extern "C" void on_client_authentication(Port *port, int status) {
         int index = compat::my_backend_slot();
         if (index >= 0 && uint32_t(index) < view->state->slot_count) {
             my_slot = &view->slots[index];
-            my_slot->pid.store(MyProcPid, std::memory_order_relaxed);
+            my_slot->owner_base_transactions.store(
+                my_slot->transactions.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            my_slot->owner_base_busy_micros.store(
+                my_slot->busy_micros.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            my_slot->pid.store(MyProcPid, std::memory_order_release);
         }
         // Counted as accepted once startup completes (on_transaction_end).
         starting_up = true;

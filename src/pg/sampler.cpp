@@ -174,10 +174,19 @@ void resolve_unknown(int unresolved) {
 void read_slots(const SharedView &view) {
     for (uint32_t i = 0; i < view.state->slot_count; ++i) {
         const BackendSlot &slot = view.slots[i];
-        g_sampler->slot_readings[i] =
-            core::SlotReading{slot.pid.load(std::memory_order_relaxed),
-                              slot.transactions.load(std::memory_order_relaxed),
-                              slot.busy_micros.load(std::memory_order_relaxed)};
+        core::SlotReading &reading = g_sampler->slot_readings[i];
+        // A takeover between reading the pid and the counters would mix two owners: read
+        // again until the pid is the same before and after.
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            reading.pid = slot.pid.load(std::memory_order_acquire);
+            reading.owner_base_transactions =
+                slot.owner_base_transactions.load(std::memory_order_relaxed);
+            reading.owner_base_busy_micros =
+                slot.owner_base_busy_micros.load(std::memory_order_relaxed);
+            reading.transactions = slot.transactions.load(std::memory_order_relaxed);
+            reading.busy_micros = slot.busy_micros.load(std::memory_order_relaxed);
+            if (slot.pid.load(std::memory_order_acquire) == reading.pid) break;
+        }
     }
 }
 

@@ -35,10 +35,17 @@ constexpr size_t kAdjustmentReasonBytes = 400;
 // slot (index = backend id or proc number), with relaxed atomic stores (one writer, so
 // load-add-store is exact); read by the worker with relaxed loads. Counters are never
 // reset: a slot's counters stay cumulative across owners, so the worker's deltas are exact.
+//
+// A new owner first records the counters as it found them (owner_base_*) and then its pid,
+// with release ordering; the worker reads the pid with acquire ordering, so the counts up
+// to the base belong to the previous owner even when the slot changed hands between two
+// samples.
 struct alignas(64) BackendSlot {
     std::atomic<int32_t> pid;  // current owner, set when it has authenticated
     std::atomic<uint64_t> transactions;
     std::atomic<uint64_t> busy_micros;
+    std::atomic<uint64_t> owner_base_transactions;
+    std::atomic<uint64_t> owner_base_busy_micros;
 };
 static_assert(std::atomic<int32_t>::is_always_lock_free);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);

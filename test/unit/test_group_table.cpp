@@ -208,6 +208,18 @@ TEST(GroupTable, ABackendThatChangesApplicationMovesBetweenGroups) {
     EXPECT_EQ(t.find("after")->now.connections, 1);
 }
 
+TEST(GroupTable, ASlotTakenOverBetweenSamplesSplitsItsCountsAtTheTakeover) {
+    Table t(4);
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 100, 1000, 0, 0}});
+    // Backend 10 ran 7 more transactions and exited; backend 20 of group "b" took the slot
+    // over at 107 and ran 3.
+    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)}, {{20, 110, 1300, 107, 1200}});
+    EXPECT_EQ(t.find("a")->totals.transactions, 7u);
+    EXPECT_EQ(t.find("a")->totals.busy_micros, 200u);
+    EXPECT_EQ(t.find("b")->totals.transactions, 3u);
+    EXPECT_EQ(t.find("b")->totals.busy_micros, 100u);
+}
+
 TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {
     Table t(1);
     t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 0, 0}});
