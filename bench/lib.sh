@@ -40,8 +40,9 @@ pg_stop() {
     as_test_user "$PG_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-bpsql() { as_test_user "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres "$@"; }
-bpgbench() { as_test_user "$PG_BINDIR/pgbench" -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres "$@" postgres; }
+# Clients run as the invoking user (the socket is world-accessible, authentication is trust).
+bpsql() { "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres "$@"; }
+bpgbench() { "$PG_BINDIR/pgbench" -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres "$@" postgres; }
 
 # Machine line for RESULTS.md.
 machine_info() {
