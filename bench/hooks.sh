@@ -21,20 +21,22 @@ total_ir() { awk '/^(summary|totals):/{print $2; exit}' "$1"; }
 echo "== $(machine_info); $(valgrind --version)"
 
 echo "== 1. postgres --single, $N x SELECT 1 (disabled path: no slot in single-user mode)"
-single() {  # preload-or-empty, repeat
+single() {  # preload-or-empty, repeat, statements file
     local pre=$1 f=$OUT/single.$2.${1:-none}
     as_test_user valgrind --tool=callgrind --callgrind-out-file="$f" \
         "$PG_BINDIR/postgres" --single -D "$DATA" -c shared_buffers=16MB \
-        ${pre:+-c shared_preload_libraries=$pre} postgres <"$BENCH_DIR/batch.sql" >/dev/null 2>&1
+        ${pre:+-c shared_preload_libraries=$pre} postgres <"$3" >/dev/null 2>&1
     total_ir "$f"
 }
+batch $((2 * N)) >"$BENCH_DIR/batch2.sql"
 for r in 1 2 3; do
-    a=$(single "" $r); b=$(single pool_optimizer $r)
-    echo "round $r: none $a Ir, pool_optimizer $b Ir, ratio $(echo "$b/$a" | bc -l | xargs printf '%.5f')"
+    a=$(single "" $r "$BENCH_DIR/batch.sql"); b=$(single pool_optimizer $r "$BENCH_DIR/batch.sql")
+    a2=$(single "" $r "$BENCH_DIR/batch2.sql"); b2=$(single pool_optimizer $r "$BENCH_DIR/batch2.sql")
+    echo "round $r: $N statements: none $a Ir, pool_optimizer $b Ir (ratio $(echo "$b/$a" | bc -l | xargs printf '%.5f'));" \
+         "marginal per statement: none $(( (a2 - a) / N )) Ir, pool_optimizer $(( (b2 - b) / N )) Ir"
 done
 
 echo "== 2. server under callgrind, one client backend: marginal Ir per transaction"
-batch $((2 * N)) >"$BENCH_DIR/batch2.sql"
 backend_ir() {  # preload, statements file -> Ir of that session's backend
     local pre=$1 pid
     pid=$(bpsql -f "$2" -c "SELECT pg_backend_pid()" | tail -1)
