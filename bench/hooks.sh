@@ -42,7 +42,7 @@ backend_ir() {  # preload, statements file -> Ir of that session's backend
     pid=$(bpsql -f "$2" -c "SELECT pg_backend_pid()" | tail -1)
     sleep 2   # the backend writes its profile as it exits
     total_ir "$OUT/cg.$pid"
-    [ "$3" = keep ] && cp "$OUT/cg.$pid" "$OUT/backend.${pre:-none}"
+    [ "${3:-}" = keep ] && cp "$OUT/cg.$pid" "$OUT/backend.${pre:-none}"
 }
 for pre in "" pool_optimizer; do
     cp "$DATA/postgresql.conf.base" "$DATA/postgresql.conf"
