@@ -13,7 +13,8 @@ pg_start "shared_preload_libraries = 'pool_optimizer'
 max_connections = 1100"
 bpsql -c "CREATE EXTENSION pool_optimizer"
 bpgbench -i -s 1 -q >/dev/null 2>&1
-echo '\sleep 3600 s' >"$BENCH_DIR/idle.sql"
+# pgbench keeps \sleep in int microseconds: 3600 s overflows and does not sleep at all.
+echo '\sleep 2000 s' >"$BENCH_DIR/idle.sql"
 HOLDER=
 hold() {  # hold N connections: idle (sleep script) or busy (rate-limited select-only)
     release
