@@ -17,6 +17,7 @@ bpgbench -i -s 1 -q >/dev/null 2>&1
 echo '\sleep 2000 s' >"$BENCH_DIR/idle.sql"
 HOLDER=
 hold() {  # hold N connections: idle (sleep script) or busy (rate-limited select-only)
+    local n
     release
     if [ "$2" = idle ]; then
         "$PG_BINDIR/pgbench" -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -n -c "$1" -j 2 -t 1 \
