@@ -29,7 +29,7 @@ single() {  # preload-or-empty, repeat, statements file
     total_ir "$f"
 }
 batch $((2 * N)) >"$BENCH_DIR/batch2.sql"
-for r in 1 2 3; do
+for r in $(seq "${SINGLE_ROUNDS:-3}"); do
     a=$(single "" $r "$BENCH_DIR/batch.sql"); b=$(single pool_optimizer $r "$BENCH_DIR/batch.sql")
     a2=$(single "" $r "$BENCH_DIR/batch2.sql"); b2=$(single pool_optimizer $r "$BENCH_DIR/batch2.sql")
     echo "round $r: $N statements: none $a Ir, pool_optimizer $b Ir (ratio $(echo "$b/$a" | bc -l | xargs printf '%.5f'));" \
@@ -42,7 +42,7 @@ backend_ir() {  # preload, statements file -> Ir of that session's backend
     pid=$(bpsql -f "$2" -c "SELECT pg_backend_pid()" | tail -1)
     sleep 2   # the backend writes its profile as it exits
     total_ir "$OUT/cg.$pid"
-    [ "${3:-}" = keep ] && cp "$OUT/cg.$pid" "$OUT/backend.${pre:-none}"
+    if [ "${3:-}" = keep ]; then cp "$OUT/cg.$pid" "$OUT/backend.${pre:-none}"; fi
 }
 for pre in "" pool_optimizer; do
     cp "$DATA/postgresql.conf.base" "$DATA/postgresql.conf"
