@@ -50,10 +50,10 @@ time_fn "pool_optimizer_status()" "SELECT * FROM pool_optimizer_status()"
 if [ -n "${PROFILE:-}" ]; then
     for q in "pool_recommendations()" "pool_samples()"; do
         for _ in $(seq 40); do echo "SELECT count(*) FROM $q;"; done >"$BENCH_DIR/prof.sql"
-        perf record -q -a -g -e cpu-clock -F 2000 -o "$BENCH_DIR/perf.data" -- \
+        perf record -q -a -e cpu-clock -F 2000 -o "$BENCH_DIR/perf.data" -- \
             "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres -f "$BENCH_DIR/prof.sql" >/dev/null 2>&1
         echo "== perf: 40 x $q, self time by symbol (postgres processes)"
-        perf report -i "$BENCH_DIR/perf.data" --comm postgres --no-children --sort dso,symbol --stdio 2>/dev/null \
+        perf report -i "$BENCH_DIR/perf.data" --comm postgres --percentage relative --sort dso,symbol --stdio 2>/dev/null \
             | grep -E '^ +[0-9]' | head -25
     done
 fi
