@@ -54,6 +54,6 @@ if [ -n "${PROFILE:-}" ]; then
             "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres -f "$BENCH_DIR/prof.sql" >/dev/null 2>&1
         echo "== perf: 40 x $q, self time by symbol (postgres processes)"
         perf report -i "$BENCH_DIR/perf.data" --comm postgres --percentage relative --sort dso,symbol --stdio 2>/dev/null \
-            | grep -E '^ +[0-9]' | head -25
+            | grep -E '^ +[0-9]' | head -25 || true
     done
 fi
