@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Latency of the SQL functions with a full sample ring and 256 pool groups, and the
+# shared memory used at the defaults.
+#  - shared memory: pool_optimizer_status().shared_memory_bytes at the default settings;
+#  - ring: sample_interval = 10 ms until ring_fill = ring_capacity (history_size 3600);
+#  - groups: one session switches application_name 256 times, staying in each long
+#    enough to be sampled (groups persist after the session has moved on);
+#  - then, back at the default interval, each function is timed with EXPLAIN ANALYZE
+#    (server-side execution time, the rows are materialised by the function scan), RUNS
+#    times, median with min..max.
+#   bench/latency.sh [runs=21] [groups=256]
+. "$(dirname "$0")/lib.sh"
+RUNS=${1:-21}; GROUPS_WANTED=${2:-256}
+bench_setup
+pg_start "shared_preload_libraries = 'pool_optimizer'"
+bpsql -c "CREATE EXTENSION pool_optimizer"
+echo "== $(machine_info)"
+echo "shared memory at defaults: $(bpsql -c "SELECT shared_memory_bytes, pg_size_pretty(shared_memory_bytes), ring_capacity, groups_capacity FROM pool_optimizer_status()")"
+bpsql -c "ALTER SYSTEM SET pool_optimizer.sample_interval = 10" -c "SELECT pg_reload_conf()" >/dev/null
+# 256 groups: a transaction and a 40 ms pause under each name (4 samples at 10 ms).
+{
+    for i in $(seq 1 "$GROUPS_WANTED"); do
+        echo "SET application_name = 'bench-app-$i'; SELECT count(*) FROM pg_class; SELECT pg_sleep(0.04);"
+    done
+} >"$BENCH_DIR/groups.sql"
+bpsql -f "$BENCH_DIR/groups.sql" >/dev/null
+for _ in $(seq 300); do
+    read -r fill cap groups <<<"$(bpsql -F ' ' -c "SELECT ring_fill, ring_capacity, groups_tracked FROM pool_optimizer_status()")"
+    [ "$fill" -ge "$cap" ] && break; sleep 1
+done
+echo "ring fill $fill / $cap, groups tracked $groups"
+bpsql -c "ALTER SYSTEM RESET pool_optimizer.sample_interval" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 2
+time_fn() {  # label, query
+    local q=$2
+    for _ in $(seq "$RUNS"); do
+        bpsql -c "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) $q" | awk '/Execution Time/{print $3}'
+    done >"$BENCH_DIR/t"
+    printf '%-40s rows %6s  execution ms: ' "$1" "$(bpsql -c "SELECT count(*) FROM ($q) s")"
+    stats <"$BENCH_DIR/t"
+}
+time_fn "pool_recommendations()" "SELECT * FROM pool_recommendations()"
+time_fn "pool_samples() (full ring)" "SELECT * FROM pool_samples()"
+time_fn "pool_metrics()" "SELECT * FROM pool_metrics()"
+time_fn "pool_budget()" "SELECT * FROM pool_budget()"
+time_fn "pool_config('pgbouncer')" "SELECT * FROM pool_config('pgbouncer')"
+time_fn "pool_optimizer_status()" "SELECT * FROM pool_optimizer_status()"
+# PROFILE=1: where the time of the slowest functions goes (perf, cpu-clock sampling; the
+# report keeps the server's processes only).
+if [ -n "${PROFILE:-}" ]; then
+    for q in "pool_recommendations()" "pool_samples()"; do
+        for _ in $(seq 40); do echo "SELECT count(*) FROM $q;"; done >"$BENCH_DIR/prof.sql"
+        perf record -q -a -e cpu-clock -F 2000 -o "$BENCH_DIR/perf.data" -- \
+            "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres -f "$BENCH_DIR/prof.sql" >/dev/null 2>&1
+        echo "== perf: 40 x $q, self time by symbol (postgres processes)"
+        perf report -i "$BENCH_DIR/perf.data" --comm postgres --percentage relative --sort dso,symbol --stdio 2>/dev/null \
+            | grep -E '^ +[0-9]' | head -25 || true
+    done
+fi
