@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/group_table.hpp"
@@ -191,4 +192,16 @@ TEST(GroupTable, WriterRebuildsItsIndexFromExistingEntries) {
     second.record_sample(&b, 1, nullptr, 0, 2 * kSecond);
     EXPECT_EQ(t.header.in_use, 1u);
     EXPECT_EQ(t.find("a")->now.active, 1);
+}
+
+TEST(GroupTable, RecentEventsCountFromTheCurrentOrThePreviousWindow) {
+    GroupEntry entry;
+    std::memset(&entry, 0, sizeof entry);
+    const int refused = int(EventKind::connection_refused);
+    entry.totals.events[refused] = 5;
+    entry.previous.totals_at_start.events[refused] = 1;
+    entry.current.totals_at_start.events[refused] = 3;
+    EXPECT_EQ(recent_events(entry, EventKind::connection_refused, false), 2u);
+    EXPECT_EQ(recent_events(entry, EventKind::connection_refused, true), 4u);
+    EXPECT_EQ(recent_events(entry, EventKind::statement_timeout, true), 0u);
 }
