@@ -10,18 +10,36 @@ int evaluation_interval_s = 300;
 int history_size = 3600;
 int max_pools = 256;
 int storage = storage_auto;
+int workload = workload_auto;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
     {"auto", storage_auto, false}, {"ssd", storage_ssd, false},   {"hdd", storage_hdd, false},
     {"san", storage_san, false},   {"nvme", storage_nvme, false}, {nullptr, 0, false},
 };
+const struct config_enum_entry kWorkloadOptions[] = {
+    {"auto", workload_auto, false},
+    {"web", workload_web, false},
+    {"oltp", workload_oltp, false},
+    {"dw", workload_dw, false},
+    {"mixed", workload_mixed, false},
+    {"desktop", workload_desktop, false},
+    {nullptr, 0, false},
+};
+
+const char *option_name(const config_enum_entry *options, int setting) {
+    for (const config_enum_entry *e = options; e->name; ++e)
+        if (e->val == setting) return e->name;
+    return "auto";
+}
 }  // namespace
 
 const char *storage_setting_name(int setting) {
-    for (const config_enum_entry *e = kStorageOptions; e->name; ++e)
-        if (e->val == setting) return e->name;
-    return "auto";
+    return option_name(kStorageOptions, setting);
+}
+
+const char *workload_setting_name(int setting) {
+    return option_name(kWorkloadOptions, setting);
 }
 
 void define_all() {
@@ -49,6 +67,12 @@ void define_all() {
         "Virtual disks often claim to be rotational; set ssd, hdd, san or "
         "nvme when detection is wrong.",
         &storage, storage_auto, kStorageOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable(
+        "pool_optimizer.workload",
+        "Workload the settings are recommended for: auto infers it from telemetry.",
+        "web, oltp, dw, mixed and desktop are PGTune's workload types; auto infers one of the "
+        "first four from transaction durations, spills and concurrency.",
+        &workload, workload_auto, kWorkloadOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

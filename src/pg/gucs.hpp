@@ -4,6 +4,14 @@
 namespace poolopt::pg::gucs {
 
 enum StorageSetting { storage_auto, storage_ssd, storage_hdd, storage_san, storage_nvme };
+enum WorkloadSetting {
+    workload_auto,
+    workload_web,
+    workload_oltp,
+    workload_dw,
+    workload_mixed,
+    workload_desktop
+};
 
 extern bool enabled;               // sampling on/off (reload)
 extern int sample_interval_ms;     // between samples (reload)
@@ -11,8 +19,10 @@ extern int evaluation_interval_s;  // length of the busy-statistics window (relo
 extern int history_size;           // samples kept in the history ring (restart)
 extern int max_pools;              // pool groups tracked (restart)
 extern int storage;                // StorageSetting (superuser, any time)
+extern int workload;               // WorkloadSetting (superuser, any time)
 
 const char *storage_setting_name(int setting);
+const char *workload_setting_name(int setting);
 void define_all();
 
 }  // namespace poolopt::pg::gucs
