@@ -18,7 +18,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK += -lstdc++
 
-REGRESS      = setup functions gucs privileges
+REGRESS      = setup functions gucs settings privileges
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
 REGRESS_INSTANCE ?= ./tmp_check
 
