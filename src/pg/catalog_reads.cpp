@@ -48,7 +48,12 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
     appendStringInfoString(&sql,
                            "SELECT DISTINCT ON (pg_catalog.lower(name)) pg_catalog.lower(name), "
                            "setting FROM pg_catalog.pg_file_settings "
-                           "WHERE error IS NULL AND setting IS NOT NULL "
+                           "WHERE setting IS NOT NULL "
+                           // A restart-only setting changed in the files is reported with
+                           // the error "setting could not be applied": that is the
+                           // pending value; other errors mean the value is not used.
+                           "AND (error IS NULL OR pg_catalog.lower(name) IN "
+                           "(SELECT name FROM pg_catalog.pg_settings WHERE pending_restart)) "
                            "AND pg_catalog.lower(name) IN ");
     append_name_list(&sql, names, count);
     appendStringInfoString(&sql, " ORDER BY pg_catalog.lower(name), seqno DESC");
