@@ -33,6 +33,10 @@ include $(PGXS)
 # clang compiles C++14 and our C++17 fails; -Wno-register silences PostgreSQL headers.
 COMPILE.cxx.bc = $(CLANG) -xc++ $(CXX_STD) -Wno-register -Wno-ignored-attributes $(BITCODE_CXXFLAGS) $(CPPFLAGS) -flto=thin -emit-llvm -c
 
+# PGXS tracks no header dependencies: every object is rebuilt when any header changes, as
+# a shared-memory struct changed in only some objects would silently break its layout.
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/core/*.hpp src/pg/*.hpp)
+
 # src/core must stay free of PostgreSQL: a static check, run before every build.
 check-core-purity:
 	@if grep -nE '#include *[<"](postgres|fmgr|utils/|access/|storage/|catalog/|miscadmin|pgstat|executor/|nodes/|libpq/|postmaster/|tcop/|funcapi)' src/core/*.hpp src/core/*.cpp; then \
