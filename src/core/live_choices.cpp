@@ -25,6 +25,8 @@ Choice<Workload> choose_workload(std::optional<Workload> setting, const Telemetr
     double transaction_ms = window.delta.active_time_ms + window.delta.idle_in_transaction_time_ms;
     telemetry.mean_transaction_seconds =
         telemetry.transactions > 0 ? transaction_ms / 1000 / double(telemetry.transactions) : 0;
+    int64_t rows = window.delta.rows_read + window.delta.rows_written;
+    if (rows > 0) telemetry.read_share = double(window.delta.rows_read) / double(rows);
     telemetry.temp_bytes = window.delta.temp_bytes;
     telemetry.mean_busy_connections = window.mean_busy;
     telemetry.cpus = cpus > 0 ? cpus : 1;

@@ -289,6 +289,19 @@ TEST(SettingsAdvisor, WorkloadSetInferredOrAssumed) {
                          "transaction 5.0s"))
         << advice.workload.reason;
     EXPECT_TRUE(contains(row(advice, "maintenance_work_mem").reason, "inferred from telemetry"));
+
+    // 3000 transactions of 20 ms, a third of the rows written: oltp.
+    server.window.delta.xact_commit = 3000;
+    server.window.delta.active_time_ms = 3000 * 20;
+    server.window.delta.rows_read = 20000;
+    server.window.delta.rows_written = 10000;
+    advice = advise(server);
+    EXPECT_EQ(advice.workload.value, Workload::oltp);
+    EXPECT_TRUE(contains(advice.workload.reason, "67 % of rows read")) << advice.workload.reason;
+    EXPECT_EQ(row(advice, "min_wal_size").recommended_value, "2GB");
+    // The same with reads only: web.
+    server.window.delta.rows_written = 0;
+    EXPECT_EQ(advise(server).workload.value, Workload::web);
     // Storage-only rows do not carry the workload.
     EXPECT_FALSE(contains(row(advice, "effective_io_concurrency").reason, "workload"));
 }

@@ -24,6 +24,8 @@ ServerSample sample(int64_t at_seconds, int32_t clients, int32_t active, int32_t
     s.delta.temp_bytes = temp_files * 1000;
     s.delta.xact_commit = 10;
     s.delta.xact_rollback = 1;
+    s.delta.rows_read = 90;
+    s.delta.rows_written = 10;
     return s;
 }
 
@@ -38,6 +40,8 @@ TEST(TelemetryWindow, SumsDeltasAndAveragesConnectionsOverTheWindowOnly) {
     EXPECT_EQ(w.delta.temp_files, 6);
     EXPECT_EQ(w.delta.temp_bytes, 6000);
     EXPECT_EQ(w.transactions(), 33);
+    EXPECT_EQ(w.delta.rows_read, 270);
+    EXPECT_EQ(w.delta.rows_written, 30);
     EXPECT_DOUBLE_EQ(w.mean_client_connections, 6);
     EXPECT_DOUBLE_EQ(w.mean_busy, (2 + 4 + 6) / 3.0);
     EXPECT_DOUBLE_EQ(w.mean_idle_in_transaction, 2);
