@@ -252,14 +252,67 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'pool_optimizer_reset'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
+-- PGTune's hardware rules for a machine the caller describes: deterministic, for planning.
+-- Sizes are written as PostgreSQL reads them ('16GB', '512MB'); data_size is the size of
+-- the data, NULL when unknown.
+CREATE FUNCTION recommend_settings(
+    memory text,
+    cpus integer,
+    storage text DEFAULT 'ssd',
+    workload text DEFAULT 'web',
+    max_connections integer DEFAULT NULL,
+    data_size text DEFAULT NULL,
+    OUT name text,
+    OUT value text,
+    OUT unit text,
+    OUT setting text,
+    OUT reason text,
+    OUT alter_system text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'recommend_settings'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+
+-- Settings of the running server worth reviewing: the hardware rules on what the server may
+-- use and the workload rules on its telemetry, held against pg_settings.
+CREATE FUNCTION setting_recommendations(
+    OUT name text,
+    OUT current_value text,
+    OUT recommended_value text,
+    OUT unit text,
+    OUT context text,
+    OUT pending_restart boolean,
+    OUT priority text,
+    OUT status text,
+    OUT reason text,
+    OUT alter_system text,
+    OUT pending_value text,
+    OUT recommended_setting text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'setting_recommendations'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- The checks an operator would otherwise run by hand, each ok, warning or critical.
+CREATE FUNCTION pool_health(
+    OUT check_name text,
+    OUT status text,
+    OUT value double precision,
+    OUT threshold double precision,
+    OUT unit text,
+    OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pool_health'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 -- Monitoring roles read; nobody else does. Reset stays with superusers.
 REVOKE ALL ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
     host_resources(), pool_optimizer_status(), pool_optimizer_reset(),
     pool_recommendations(), pool_budget(), pool_config(text),
-    pool_size_for(double precision, interval, double precision), pool_adjustments()
-    FROM PUBLIC;
+    pool_size_for(double precision, interval, double precision), pool_adjustments(),
+    recommend_settings(text, integer, text, text, integer, text), setting_recommendations(),
+    pool_health() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pool_metrics(), pool_samples(timestamptz), pool_database_stats(),
     host_resources(), pool_optimizer_status(),
     pool_recommendations(), pool_budget(), pool_config(text),
-    pool_size_for(double precision, interval, double precision), pool_adjustments()
-    TO pg_monitor;
+    pool_size_for(double precision, interval, double precision), pool_adjustments(),
+    recommend_settings(text, integer, text, text, integer, text), setting_recommendations(),
+    pool_health() TO pg_monitor;

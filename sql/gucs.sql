@@ -11,6 +11,7 @@ ALTER SYSTEM SET pool_optimizer.history_size = 10;
 ALTER SYSTEM SET pool_optimizer.max_pools = 0;
 ALTER SYSTEM SET pool_optimizer.enabled = 'perhaps';
 SET pool_optimizer.storage = 'floppy';
+SET pool_optimizer.workload = 'game';
 SET pool_optimizer.no_such_setting = 1;
 -- Reload-only and restart-only settings cannot be changed in a session.
 SET pool_optimizer.sample_interval = 500;

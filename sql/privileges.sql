@@ -3,6 +3,9 @@ CREATE ROLE pool_outsider LOGIN;
 CREATE ROLE pool_watcher LOGIN IN ROLE pg_monitor;
 
 SET ROLE pool_outsider;
+SELECT * FROM recommend_settings('16GB', 4);
+SELECT * FROM setting_recommendations();
+SELECT * FROM pool_health();
 SELECT * FROM pool_metrics();
 SELECT * FROM pool_samples();
 SELECT * FROM pool_database_stats();
@@ -17,6 +20,10 @@ SELECT pool_optimizer_reset();
 RESET ROLE;
 
 SET ROLE pool_watcher;
+SELECT count(*) = 17 AS can_read FROM recommend_settings('16GB', 4);
+SELECT count(*) > 10 AS can_read, bool_and(pending_value IS NULL) AS files_unread
+FROM setting_recommendations();
+SELECT count(*) = 10 AS can_read FROM pool_health();
 SELECT count(*) > 0 AS can_read FROM pool_metrics();
 SELECT count(*) > 0 AS can_read FROM pool_samples();
 SELECT count(*) > 0 AS can_read FROM pool_database_stats();

@@ -305,4 +305,11 @@ GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
     return figures;
 }
 
+uint64_t recent_events(const GroupEntry &entry, EventKind kind, bool include_previous_window) {
+    const GroupWindow &since = include_previous_window ? entry.previous : entry.current;
+    uint64_t now = entry.totals.events[int(kind)];
+    uint64_t before = since.totals_at_start.events[int(kind)];
+    return now >= before ? now - before : now;
+}
+
 }  // namespace poolopt::core

@@ -168,4 +168,9 @@ struct GroupFigures {
 };
 GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
 
+// Events of one kind counted since the current window began, or since the previous one
+// began when `include_previous_window` (a window that has just begun holds little). A group
+// first seen meanwhile counts all of its events.
+uint64_t recent_events(const GroupEntry &entry, EventKind kind, bool include_previous_window);
+
 }  // namespace poolopt::core

@@ -22,9 +22,6 @@ namespace {
 
 constexpr uint64_t kKbPerMb = 1024;
 constexpr uint64_t kKbPerGb = 1024 * kKbPerMb;
-constexpr uint64_t kMaxMemoryBytes = 1024 * kTerabyte;
-constexpr int kMaxCpus = 65536;
-constexpr int kMaxConnectionsLimit = 262143;  // PostgreSQL's MAX_BACKENDS
 constexpr int kMaxExtensionWorkers = 1024;
 // PostgreSQL's default max_worker_processes: what PGTune counts for work_mem when it
 // recommends no parallel settings.
@@ -95,13 +92,14 @@ std::string data_size_clause(const MachineProfile &profile, DataFit fit, uint64_
 }
 
 std::string validate(const MachineProfile &profile) {
-    if (profile.memory_bytes < kMegabyte || profile.memory_bytes > kMaxMemoryBytes) {
+    if (profile.memory_bytes < kMinProfileMemoryBytes ||
+        profile.memory_bytes > kMaxProfileMemoryBytes) {
         return "memory " + describe_bytes(profile.memory_bytes) +
                " is out of range: give between 1MB and 1024TB";
     }
-    if (profile.cpus < 1 || profile.cpus > kMaxCpus) {
+    if (profile.cpus < 1 || profile.cpus > kMaxProfileCpus) {
         return "cpus " + number_text(profile.cpus) + " is out of range: give between 1 and " +
-               number_text(kMaxCpus);
+               number_text(kMaxProfileCpus);
     }
     if (profile.max_connections &&
         (*profile.max_connections < 1 || *profile.max_connections > kMaxConnectionsLimit)) {

@@ -188,6 +188,12 @@ struct StorageGuess {
 // the data directory.
 StorageGuess detect_storage(const std::string &root, unsigned dev_major,
                             unsigned dev_minor) noexcept;
+// detect_storage for the block device holding `path` (stat() of it), e.g. the data directory.
+StorageGuess detect_storage_of_path(const std::string &root, const std::string &path) noexcept;
 const char *storage_kind_name(StorageKind kind) noexcept;  // "unknown", "ssd", "hdd"
+
+// Size of the filesystem holding `path` (statvfs: blocks × fragment size); std::nullopt when
+// it cannot be read. Caps max_wal_size at a share of the disk that holds pg_wal.
+std::optional<uint64_t> filesystem_size_bytes(const std::string &path) noexcept;
 
 }  // namespace poolopt::core

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -162,6 +164,20 @@ StorageGuess detect_storage(const std::string &root, unsigned dev_major,
     return guess;
 }
 
+StorageGuess detect_storage_of_path(const std::string &root, const std::string &path) noexcept {
+    struct stat status;
+    if (::stat(path.c_str(), &status) != 0) {
+        int error = errno;
+        StorageGuess guess;
+        try {
+            guess.how = "cannot stat " + path + ": " + describe_errno(error);
+        } catch (...) {
+        }
+        return guess;
+    }
+    return detect_storage(root, major(status.st_dev), minor(status.st_dev));
+}
+
 const char *storage_kind_name(StorageKind kind) noexcept {
     switch (kind) {
         case StorageKind::ssd:
@@ -172,6 +188,12 @@ const char *storage_kind_name(StorageKind kind) noexcept {
             break;
     }
     return "unknown";
+}
+
+std::optional<uint64_t> filesystem_size_bytes(const std::string &path) noexcept {
+    struct statvfs status;
+    if (::statvfs(path.c_str(), &status) != 0 || status.f_blocks == 0) return std::nullopt;
+    return static_cast<uint64_t>(status.f_blocks) * static_cast<uint64_t>(status.f_frsize);
 }
 
 }  // namespace poolopt::core

@@ -25,6 +25,8 @@ DatabaseCounters counter_delta(const DatabaseCounters &before, const DatabaseCou
     d.temp_bytes = forward_delta(before.temp_bytes, after.temp_bytes);
     d.blks_hit = forward_delta(before.blks_hit, after.blks_hit);
     d.blks_read = forward_delta(before.blks_read, after.blks_read);
+    d.rows_read = forward_delta(before.rows_read, after.rows_read);
+    d.rows_written = forward_delta(before.rows_written, after.rows_written);
     d.checkpoints_timed = forward_delta(before.checkpoints_timed, after.checkpoints_timed);
     d.checkpoints_requested =
         forward_delta(before.checkpoints_requested, after.checkpoints_requested);
@@ -46,6 +48,8 @@ DatabaseCounters counter_sum(const DatabaseCounters &a, const DatabaseCounters &
     s.temp_bytes = a.temp_bytes + b.temp_bytes;
     s.blks_hit = a.blks_hit + b.blks_hit;
     s.blks_read = a.blks_read + b.blks_read;
+    s.rows_read = a.rows_read + b.rows_read;
+    s.rows_written = a.rows_written + b.rows_written;
     s.checkpoints_timed = a.checkpoints_timed + b.checkpoints_timed;
     s.checkpoints_requested = a.checkpoints_requested + b.checkpoints_requested;
     return s;

@@ -23,6 +23,10 @@ struct DatabaseCounters {
     int64_t temp_bytes;
     int64_t blks_hit;
     int64_t blks_read;
+    // Rows read (tup_returned + tup_fetched) and written (tup_inserted + tup_updated +
+    // tup_deleted): their mix tells a web workload from an oltp one.
+    int64_t rows_read;
+    int64_t rows_written;
     int64_t checkpoints_timed;
     int64_t checkpoints_requested;
 };

@@ -36,6 +36,13 @@ ValueOrError<Storage> parse_storage(std::string_view text);
 inline constexpr int kOldestPgMajor = 13;
 inline constexpr int kNewestPgMajor = 18;
 
+// What a machine profile may describe: memory from 1MB to 1024TB, 1 to 65536 CPUs, and
+// max_connections up to PostgreSQL's MAX_BACKENDS.
+inline constexpr uint64_t kMinProfileMemoryBytes = kMegabyte;
+inline constexpr uint64_t kMaxProfileMemoryBytes = 1024 * kTerabyte;
+inline constexpr int kMaxProfileCpus = 65536;
+inline constexpr int kMaxConnectionsLimit = 262143;
+
 // The machine the hardware rules size the server for.
 struct MachineProfile {
     // Memory the server may use: the smaller of the host's memory and the cgroup limit

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace poolopt::core {
@@ -221,6 +222,31 @@ ValueOrError<uint64_t> parse_memory_size(std::string_view text, SettingUnit bare
                                " (9223372036854775807 bytes)");
     }
     return Result::of(bytes + static_cast<uint64_t>(fraction_bytes));
+}
+
+ValueOrError<double> parse_setting_number(std::string_view text, SettingUnit unit) {
+    using Result = ValueOrError<double>;
+    std::string number(trim(text));
+    const char *begin = number.c_str();
+    char *end = nullptr;
+    double value = std::strtod(begin, &end);
+    // strtod also reads "inf", "nan" and hexadecimal floats; PostgreSQL's settings do not.
+    std::string_view digits(begin, static_cast<size_t>(end - begin));
+    bool numeric = !digits.empty() && std::isfinite(value) &&
+                   digits.find_first_of("xXnNiI") == std::string_view::npos;
+    if (!numeric) {
+        return Result::failure(quoted(text) + " is not a number with an optional unit");
+    }
+    std::string_view unit_text = trim(std::string_view(end));
+    if (unit_text.empty()) return Result::of(value);
+    const NamedUnit *named = find_named_unit(unit_text);
+    if (unit.kind == UnitKind::none || named == nullptr || named->kind != unit.kind) {
+        return Result::failure(quoted(text) + ": unit " + quoted(unit_text) +
+                               " does not fit a setting whose unit is " +
+                               quoted(setting_unit_name(unit)));
+    }
+    return Result::of(value * static_cast<double>(named->size) /
+                      static_cast<double>(unit.base_per_unit));
 }
 
 std::string format_setting_value(int64_t value, SettingUnit unit) {

@@ -88,6 +88,15 @@ uint64_t base_to_setting_value(uint64_t base_amount, SettingUnit unit) noexcept;
 ValueOrError<uint64_t> parse_memory_size(std::string_view text,
                                          SettingUnit bare_number_unit = SettingUnit::bytes());
 
+// A numeric setting's value as configuration files and ALTER SYSTEM write it, converted to
+// the setting's own unit, as PostgreSQL reads it: a number (decimal fraction and exponent
+// allowed), optional blanks, and an optional unit of the setting's kind (memory units for
+// memory settings, us, ms, s, min, h, d for time settings; case-sensitive). A bare number
+// already counts the setting's unit. "4GB" for an 8kB setting is 524288; "1min" for a ms
+// setting is 60000. Integer settings round the result, as PostgreSQL does; this returns it
+// unrounded. Refused: a unit on a unitless setting, a unit of the other kind, garbage.
+ValueOrError<double> parse_setting_number(std::string_view text, SettingUnit unit);
+
 // A setting's value printed as SHOW prints it: the largest unit that divides it exactly,
 // never below the setting's own unit (kB for kB and 8kB settings, MB for MB settings).
 // 4194304 kB -> "4GB", 20560 kB -> "20560kB", 2048 8kB-blocks -> "16MB", 60000 ms -> "1min".

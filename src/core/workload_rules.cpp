@@ -12,7 +12,6 @@ namespace poolopt::core {
 namespace {
 
 constexpr uint64_t kMinWorkMemBytes = 64 * kKilobyte;  // PostgreSQL's minimum
-constexpr int kMaxConnectionsLimit = 262143;           // PostgreSQL's MAX_BACKENDS
 
 std::string printf_text(const char *format, double value) {
     char buffer[64];

@@ -58,6 +58,7 @@ struct DatabaseCounterFields {
     double active_time_ms, idle_in_transaction_time_ms, session_time_ms;
     int64 sessions, sessions_abandoned, sessions_fatal, sessions_killed;
     int64 xact_commit, xact_rollback, temp_files, temp_bytes, blks_hit, blks_read;
+    int64 rows_read, rows_written;
 };
 
 // The C struct's fields lost their n_/total_ prefixes in 16; times are microseconds there
@@ -78,6 +79,8 @@ inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
     f.temp_bytes = e->temp_bytes;
     f.blks_hit = e->blocks_hit;
     f.blks_read = e->blocks_fetched - e->blocks_hit;
+    f.rows_read = e->tuples_returned + e->tuples_fetched;
+    f.rows_written = e->tuples_inserted + e->tuples_updated + e->tuples_deleted;
 #else
     f.active_time_ms = e->total_active_time / 1000.0;
     f.idle_in_transaction_time_ms = e->total_idle_in_xact_time / 1000.0;
@@ -92,6 +95,8 @@ inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
     f.temp_bytes = e->n_temp_bytes;
     f.blks_hit = e->n_blocks_hit;
     f.blks_read = e->n_blocks_fetched - e->n_blocks_hit;
+    f.rows_read = e->n_tuples_returned + e->n_tuples_fetched;
+    f.rows_written = e->n_tuples_inserted + e->n_tuples_updated + e->n_tuples_deleted;
 #endif
     return f;
 }

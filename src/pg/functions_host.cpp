@@ -2,12 +2,10 @@
 // sysfs by the calling backend, with the worker's CPU figures of its last interval.
 #include "pg/event_queue.hpp"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include "core/host_probe.hpp"
 #include "pg/boundary.hpp"
 #include "pg/gucs.hpp"
+#include "pg/plain_text.hpp"
 #include "pg/row_builder.hpp"
 #include "pg/shmem.hpp"
 
@@ -40,10 +38,6 @@ int64_t or_unknown(const std::optional<uint64_t> &v) {
     return v ? int64_t(*v) : -1;
 }
 
-void copy_text(char *out, size_t size, const std::string &text) {
-    strlcpy(out, text.c_str(), size);
-}
-
 HostRow probe_host(const char *data_directory, int storage_setting) {
     HostRow row{};
     core::HostResources host = core::read_host_resources("/", core::count_affinity_cpus());
@@ -65,17 +59,9 @@ HostRow probe_host(const char *data_directory, int storage_setting) {
         copy_text(row.storage, sizeof row.storage, gucs::storage_setting_name(storage_setting));
         copy_text(row.storage_source, sizeof row.storage_source, "set by pool_optimizer.storage");
     } else {
-        struct stat st;
-        if (stat(data_directory, &st) != 0) {
-            copy_text(row.storage, sizeof row.storage, "unknown");
-            copy_text(row.storage_source, sizeof row.storage_source,
-                      std::string("cannot stat the data directory: ") + strerror(errno));
-        } else {
-            core::StorageGuess guess =
-                core::detect_storage("/", major(st.st_dev), minor(st.st_dev));
-            copy_text(row.storage, sizeof row.storage, core::storage_kind_name(guess.kind));
-            copy_text(row.storage_source, sizeof row.storage_source, guess.how);
-        }
+        core::StorageGuess guess = core::detect_storage_of_path("/", data_directory);
+        copy_text(row.storage, sizeof row.storage, core::storage_kind_name(guess.kind));
+        copy_text(row.storage_source, sizeof row.storage_source, guess.how);
     }
     std::string problems;
     for (const std::string &p : host.problems) problems += (problems.empty() ? "" : "; ") + p;

@@ -6,6 +6,7 @@
 #include "pg/boundary.hpp"
 #include "pg/gucs.hpp"
 #include "pg/row_builder.hpp"
+#include "pg/shared_copy.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -21,24 +22,12 @@ using namespace poolopt::pg;
 
 namespace {
 
-// Copies the in-use group entries out under the shared lock; the caller works on the copy.
-int copy_groups(const SharedView &view, core::GroupEntry **out) {
-    uint32_t capacity = view.state->max_pools;
-    auto *copy = static_cast<core::GroupEntry *>(palloc(sizeof(core::GroupEntry) * capacity));
-    int count = 0;
-    LWLockAcquire(view.lock, LW_SHARED);
-    for (uint32_t i = 0; i < capacity; ++i)
-        if (view.groups[i].in_use) copy[count++] = view.groups[i];
-    LWLockRelease(view.lock);
-    *out = copy;
-    return count;
-}
-
 Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_metrics");
     compat::init_materialized_srf(fcinfo);
-    core::GroupEntry *groups = nullptr;
-    int count = copy_groups(view, &groups);
+    GroupCopy copy = copy_groups(view);
+    const core::GroupEntry *groups = copy.groups;
+    int count = copy.count;
     int64_t now = unix_micros_now();
     RowBuilder row;
     for (int i = 0; i < count; ++i) {
@@ -84,18 +73,10 @@ Datum pool_samples_rows(FunctionCallInfo fcinfo) {
     int64_t since =
         PG_ARGISNULL(0) ? INT64_MIN : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
     compat::init_materialized_srf(fcinfo);
-    uint32_t capacity = view.history->capacity();
-    auto *samples =
-        static_cast<core::ServerSample *>(palloc(sizeof(core::ServerSample) * capacity));
-    uint32_t count = 0;
-    // The ring is read without a lock; copy first, so that no error can be raised while
-    // the ring's C++ frames are on the stack.
-    view.history->for_each_since(0, [&](uint64_t, const core::ServerSample &sample) {
-        if (count < capacity && sample.time_micros >= since) samples[count++] = sample;
-    });
+    SampleCopy copy = copy_samples(view, since);
     RowBuilder row;
-    for (uint32_t i = 0; i < count; ++i) {
-        const core::ServerSample &s = samples[i];
+    for (uint32_t i = 0; i < copy.count; ++i) {
+        const core::ServerSample &s = copy.samples[i];
         row.timestamp(s.time_micros);
         row.int4(s.client_connections);
         row.int4(s.active);

@@ -13,6 +13,7 @@ int storage = storage_auto;
 int min_pool_size = 5;
 int max_pool_size = 50;
 double target_wait_probability = 0.05;
+int workload = workload_auto;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
@@ -44,12 +45,29 @@ bool check_max_pool_size(int *newval, void **, GucSource) {
     return false;
 }
 
+const struct config_enum_entry kWorkloadOptions[] = {
+    {"auto", workload_auto, false},
+    {"web", workload_web, false},
+    {"oltp", workload_oltp, false},
+    {"dw", workload_dw, false},
+    {"mixed", workload_mixed, false},
+    {"desktop", workload_desktop, false},
+    {nullptr, 0, false},
+};
+
+const char *option_name(const config_enum_entry *options, int setting) {
+    for (const config_enum_entry *e = options; e->name; ++e)
+        if (e->val == setting) return e->name;
+    return "auto";
+}
 }  // namespace
 
 const char *storage_setting_name(int setting) {
-    for (const config_enum_entry *e = kStorageOptions; e->name; ++e)
-        if (e->val == setting) return e->name;
-    return "auto";
+    return option_name(kStorageOptions, setting);
+}
+
+const char *workload_setting_name(int setting) {
+    return option_name(kWorkloadOptions, setting);
 }
 
 void warn_about_inverted_pool_bounds() {
@@ -99,6 +117,12 @@ void define_all() {
                              "connection (Erlang C), which sizes pool_size.",
                              nullptr, &target_wait_probability, 0.05, 0.0001, 1.0, PGC_SUSET, 0,
                              nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable(
+        "pool_optimizer.workload",
+        "Workload the settings are recommended for: auto infers it from telemetry.",
+        "web, oltp, dw, mixed and desktop are PGTune's workload types; auto infers one of the "
+        "first four from transaction durations, spills and concurrency.",
+        &workload, workload_auto, kWorkloadOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

@@ -209,6 +209,8 @@ core::DatabaseCounters database_counters_of(Oid oid, bool *found) {
     c.temp_bytes = f.temp_bytes;
     c.blks_hit = f.blks_hit;
     c.blks_read = f.blks_read;
+    c.rows_read = f.rows_read;
+    c.rows_written = f.rows_written;
     return c;
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/group_table.hpp"
@@ -227,4 +228,16 @@ TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {
     t.sample(2 * kSecond, {backend("b", 11, SessionState::idle)}, {{10, 5, 500}});
     EXPECT_EQ(t.find("a"), nullptr);
     EXPECT_EQ(t.find("b")->totals.transactions, 0u);
+}
+
+TEST(GroupTable, RecentEventsCountFromTheCurrentOrThePreviousWindow) {
+    GroupEntry entry;
+    std::memset(&entry, 0, sizeof entry);
+    const int refused = int(EventKind::connection_refused);
+    entry.totals.events[refused] = 5;
+    entry.previous.totals_at_start.events[refused] = 1;
+    entry.current.totals_at_start.events[refused] = 3;
+    EXPECT_EQ(recent_events(entry, EventKind::connection_refused, false), 2u);
+    EXPECT_EQ(recent_events(entry, EventKind::connection_refused, true), 4u);
+    EXPECT_EQ(recent_events(entry, EventKind::statement_timeout, true), 0u);
 }

@@ -725,6 +725,20 @@ TEST(DetectStorage, RealDebian12VirtioDisk) {
     EXPECT_TRUE(guess.virtual_disk);
 }
 
+TEST(DetectStorage, OfAPathThatCannotBeStatedSaysWhy) {
+    StorageGuess guess = detect_storage_of_path("/", fixture("no/such/directory"));
+    EXPECT_EQ(guess.kind, StorageKind::unknown);
+    EXPECT_NE(guess.how.find("cannot stat"), std::string::npos) << guess.how;
+    EXPECT_NE(guess.how.find("No such file or directory"), std::string::npos) << guess.how;
+}
+
+TEST(FilesystemSize, OfThisMachineAndOfNothing) {
+    std::optional<uint64_t> size = filesystem_size_bytes(fixture("storage"));
+    ASSERT_TRUE(size.has_value());
+    EXPECT_GT(*size, 0u);
+    EXPECT_FALSE(filesystem_size_bytes(fixture("no/such/directory")).has_value());
+}
+
 TEST(StorageKindName, NamesEachKind) {
     EXPECT_STREQ(storage_kind_name(StorageKind::unknown), "unknown");
     EXPECT_STREQ(storage_kind_name(StorageKind::ssd), "ssd");

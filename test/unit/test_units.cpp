@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -148,6 +149,45 @@ TEST(SettingUnits, ConvertValuesToAndFromBytesAndMicroseconds) {
     // Rounded down: a budget is never exceeded by rounding.
     EXPECT_EQ(base_to_setting_value(20001 * kKilobyte, SettingUnit::blocks_8kb()), 2500u);
     EXPECT_EQ(base_to_setting_value(1500000, SettingUnit::seconds()), 1u);
+}
+
+// ---- parse_setting_number ----
+
+double parsed_number(const std::string &text, SettingUnit unit) {
+    ValueOrError<double> result = parse_setting_number(text, unit);
+    EXPECT_TRUE(result.ok()) << text << ": " << result.error;
+    return result.value.value_or(-1);
+}
+
+TEST(ParseSettingNumber, ReadsValuesAsConfigurationFilesWriteThem) {
+    EXPECT_DOUBLE_EQ(parsed_number("4GB", SettingUnit::blocks_8kb()), 524288);
+    EXPECT_DOUBLE_EQ(parsed_number("524288", SettingUnit::blocks_8kb()), 524288);
+    EXPECT_DOUBLE_EQ(parsed_number(" 16 MB ", SettingUnit::kilobytes()), 16384);
+    EXPECT_DOUBLE_EQ(parsed_number("1min", SettingUnit::milliseconds()), 60000);
+    EXPECT_DOUBLE_EQ(parsed_number("90s", SettingUnit::milliseconds()), 90000);
+    EXPECT_DOUBLE_EQ(parsed_number("1.5h", SettingUnit::seconds()), 5400);
+    EXPECT_DOUBLE_EQ(parsed_number("1.1", SettingUnit::none()), 1.1);
+    EXPECT_DOUBLE_EQ(parsed_number("-1", SettingUnit::blocks_8kb()), -1);
+    EXPECT_DOUBLE_EQ(parsed_number("1e3", SettingUnit::none()), 1000);
+    // A fraction of the setting's unit is left for the caller to round.
+    EXPECT_DOUBLE_EQ(parsed_number("12kB", SettingUnit::blocks_8kb()), 1.5);
+}
+
+TEST(ParseSettingNumber, RefusesUnitsOfTheWrongKindAndGarbage) {
+    for (auto [text, unit] : {std::pair<const char *, SettingUnit>{"4GB", SettingUnit::none()},
+                              {"4GB", SettingUnit::milliseconds()},
+                              {"1min", SettingUnit::kilobytes()},
+                              {"4gb", SettingUnit::kilobytes()},
+                              {"try", SettingUnit::none()},
+                              {"", SettingUnit::none()},
+                              {"inf", SettingUnit::none()},
+                              {"nan", SettingUnit::none()},
+                              {"0x10", SettingUnit::none()}}) {
+        ValueOrError<double> result = parse_setting_number(text, unit);
+        EXPECT_FALSE(result.ok()) << text << " parsed as " << result.value.value_or(0);
+        EXPECT_NE(result.error.find(std::string("\"") + text + "\""), std::string::npos)
+            << result.error;
+    }
 }
 
 // ---- printing ----

@@ -1,6 +1,7 @@
 # Without shared_preload_libraries the extension still installs; the functions that need
 # the worker's shared memory refuse with a clear error and a hint on how to preload, and
-# the functions that need nothing from the worker (host_resources) work anyway.
+# the functions that need nothing from the worker (host_resources, recommend_settings)
+# work anyway.
 use strict;
 use warnings;
 
@@ -25,6 +26,8 @@ for my $call (
     'SELECT * FROM pool_samples(now() - interval \'1 hour\')',
     'SELECT * FROM pool_optimizer_status()',
     'SELECT * FROM pool_database_stats()',
+    'SELECT * FROM setting_recommendations()',
+    'SELECT * FROM pool_health()',
     'SELECT pool_optimizer_reset()')
 {
     # VERBOSITY verbose adds the SQLSTATE, so that the error's class is checked too.
@@ -46,6 +49,11 @@ my $host = $node->safe_psql('postgres',
       FROM host_resources()});
 is($host, '1|t|t|t',
     'host_resources() returns one row with at least one usable CPU and some memory');
+
+# recommend_settings() describes a machine: it needs nothing from the worker either.
+is($node->safe_psql('postgres',
+        q{SELECT value FROM recommend_settings('16GB', 4) WHERE name = 'shared_buffers'}),
+    '4GB', 'recommend_settings() works without shared_preload_libraries');
 
 # The session that saw the errors is still usable, and the extension can be dropped.
 is($node->safe_psql('postgres', 'DROP EXTENSION pool_optimizer; SELECT 1'),

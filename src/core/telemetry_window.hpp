@@ -1,0 +1,39 @@
+// The server-wide samples of one evaluation window, summed and averaged: what the workload
+// rules and the health checks read instead of single samples, whose counter deltas arrive
+// in bursts (backends flush pg_stat_database about once a second).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/server_sample.hpp"
+
+namespace poolopt::core {
+
+struct TelemetryWindow {
+    size_t samples = 0;
+    // Span of the summed deltas: the sum of the samples' intervals. The first sample after a
+    // (re)start has no interval and no delta, so this can be shorter than last - first.
+    double seconds = 0;
+    int64_t first_micros = 0;  // time of the oldest sample in the window; 0 when empty
+    int64_t last_micros = 0;   // time of the newest
+    DatabaseCounters delta{};  // pg_stat_database and checkpoint counters, summed
+
+    // Means over the samples (client backends only; busy = active + idle in transaction).
+    double mean_client_connections = 0;
+    double mean_busy = 0;
+    double mean_idle_in_transaction = 0;
+    // The largest counts seen in one sample: how many at once, not summed over groups.
+    int32_t peak_client_connections = 0;
+    int32_t peak_busy = 0;
+    ServerSample last{};  // the newest sample; all zero when empty
+
+    int64_t transactions() const { return delta.xact_commit + delta.xact_rollback; }
+};
+
+// Summarises the samples taken at or after `since_micros` (INT64_MIN: all of them).
+// `samples` are oldest first, as the history ring yields them.
+TelemetryWindow summarise_window(const ServerSample *samples, size_t count,
+                                 int64_t since_micros) noexcept;
+
+}  // namespace poolopt::core

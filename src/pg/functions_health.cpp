@@ -1,0 +1,138 @@
+// pool_health(): the checks of core/health_checks.hpp on the live figures. The figures are
+// gathered first (shared memory copied out, the oldest transaction through SPI), judged
+// inside `guarded` into plain rows, and emitted last.
+#include "pg/event_queue.hpp"
+
+#include <algorithm>
+
+#include "core/health_checks.hpp"
+#include "pg/boundary.hpp"
+#include "pg/catalog_reads.hpp"
+#include "pg/gucs.hpp"
+#include "pg/plain_text.hpp"
+#include "pg/row_builder.hpp"
+#include "pg/shared_copy.hpp"
+#include "pg/shmem.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pool_health);
+}
+
+using namespace poolopt;
+using namespace poolopt::pg;
+
+namespace {
+
+constexpr int kMaxChecks = 16;
+
+struct PlainCheck {
+    char name[32];
+    char status[16];
+    bool has_value;
+    double value;
+    double threshold;
+    char unit[16];
+    char detail[1024];
+};
+
+struct PlainChecks {
+    int count;
+    PlainCheck checks[kMaxChecks];
+};
+
+// The figures of pool_health() as plain data.
+struct HealthInputs {
+    SampleCopy samples;
+    GroupCopy groups;
+    OldestTransaction oldest;
+    int64_t now_micros;
+    int64_t window_start_micros;
+    int available_connections;
+    int32_t worker_pid;
+    int64_t last_sample_micros;  // 0: none yet
+    int sample_interval_ms;
+    uint64_t events_received, events_dropped;
+};
+
+core::HealthFacts facts_of(const HealthInputs &in) {
+    core::HealthFacts facts;
+    facts.window =
+        core::summarise_window(in.samples.samples, in.samples.count, in.window_start_micros);
+    facts.available_connections = in.available_connections;
+    if (in.oldest.found) {
+        facts.oldest_transaction_seconds = in.oldest.age_seconds;
+        facts.oldest_transaction_detail = "pid " + std::to_string(in.oldest.pid);
+        if (in.oldest.application_name[0])
+            facts.oldest_transaction_detail += " (" + std::string(in.oldest.application_name) + ")";
+        if (in.oldest.state[0])
+            facts.oldest_transaction_detail += ", " + std::string(in.oldest.state);
+    }
+    // Refusals since the previous window began, when one has closed: the current window
+    // alone may have just begun.
+    const core::GroupTableHeader &header = in.groups.header;
+    bool include_previous = header.previous_window_start_micros != 0;
+    int64_t since =
+        include_previous ? header.previous_window_start_micros : header.window_start_micros;
+    for (int i = 0; i < in.groups.count; ++i)
+        facts.refused_connections += core::recent_events(
+            in.groups.groups[i], core::EventKind::connection_refused, include_previous);
+    facts.refusal_window_seconds = since > 0 ? double(in.now_micros - since) / 1e6 : 0;
+    facts.worker_running = in.worker_pid != 0;
+    if (in.last_sample_micros != 0)
+        facts.last_sample_age_seconds =
+            std::max(0.0, double(in.now_micros - in.last_sample_micros) / 1e6);
+    facts.sample_interval_seconds = in.sample_interval_ms / 1000.0;
+    facts.events_received = in.events_received;
+    facts.events_dropped = in.events_dropped;
+    return facts;
+}
+
+void fill_checks(const HealthInputs &in, PlainChecks *out) {
+    for (const core::HealthCheck &check : core::evaluate_health(facts_of(in))) {
+        if (out->count >= kMaxChecks) break;
+        PlainCheck &row = out->checks[out->count++];
+        copy_text(row.name, sizeof row.name, check.name);
+        copy_text(row.status, sizeof row.status, core::health_status_name(check.status));
+        row.has_value = check.value.has_value();
+        row.value = check.value.value_or(0);
+        row.threshold = check.threshold;
+        copy_text(row.unit, sizeof row.unit, check.unit);
+        copy_text(row.detail, sizeof row.detail, check.detail);
+    }
+}
+
+}  // namespace
+
+extern "C" Datum pool_health(PG_FUNCTION_ARGS) {
+    const SharedView &view = require_shared("pool_health");
+    compat::init_materialized_srf(fcinfo);
+    HealthInputs in{};
+    in.oldest = read_oldest_transaction();
+    in.now_micros = unix_micros_now();
+    in.window_start_micros = in.now_micros - int64_t(gucs::evaluation_interval_s) * 1000000;
+    in.samples = copy_samples(view, in.window_start_micros);
+    in.groups = copy_groups(view);
+    in.available_connections = MaxConnections - compat::reserved_connections();
+    const SharedState &state = *view.state;
+    in.worker_pid = state.worker_pid.load();
+    in.last_sample_micros = state.last_sample_micros.load();
+    in.sample_interval_ms = gucs::sample_interval_ms;
+    in.events_received = state.events_received.load();
+    in.events_dropped = state.events_dropped.load();
+
+    auto *checks = static_cast<PlainChecks *>(palloc0(sizeof(PlainChecks)));
+    guarded<void>("pool_health", [&] { fill_checks(in, checks); });
+
+    RowBuilder row;
+    for (int i = 0; i < checks->count; ++i) {
+        const PlainCheck &c = checks->checks[i];
+        row.text(c.name);
+        row.text(c.status);
+        c.has_value ? row.float8(c.value) : row.null();
+        row.float8(c.threshold);
+        row.text(c.unit);
+        row.text(c.detail);
+        row.emit(fcinfo);
+    }
+    return Datum(0);
+}
