@@ -13,6 +13,7 @@ int storage = storage_auto;
 int min_pool_size = 5;
 int max_pool_size = 50;
 double target_wait_probability = 0.05;
+bool save = true;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
@@ -99,6 +100,10 @@ void define_all() {
                              "connection (Erlang C), which sizes pool_size.",
                              nullptr, &target_wait_probability, 0.05, 0.0001, 1.0, PGC_SUSET, 0,
                              nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("pool_optimizer.save",
+                             "Whether pool statistics and the adaptation history are kept across "
+                             "clean server restarts.",
+                             nullptr, &save, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

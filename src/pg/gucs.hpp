@@ -14,6 +14,7 @@ extern int storage;                // StorageSetting (superuser, any time)
 extern int min_pool_size;          // bounds of every recommended pool_size (superuser)
 extern int max_pool_size;
 extern double target_wait_probability;  // Erlang C target for pool_size (superuser)
+extern bool save;                       // keep statistics across clean restarts (reload)
 
 const char *storage_setting_name(int setting);
 void define_all();
