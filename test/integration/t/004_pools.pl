@@ -163,7 +163,8 @@ my $pgbouncer = $node->safe_psql('postgres', q{
     SELECT count(*) || '|' || bool_and(application_name IS NULL) || '|' || string_agg(config, '')
     FROM pool_config('pgbouncer') WHERE database = 'postgres'});
 note "pool_config('pgbouncer'):\n$pgbouncer";
-like($pgbouncer, qr/^1\|t\|; pgbouncer pool: database=postgres user=\S+ /,
+# A boolean concatenated to text reads 'true', not psql's 't'.
+like($pgbouncer, qr/^1\|true\|; pgbouncer pool: database=postgres user=\S+ /,
     'pool_config(pgbouncer) has one block for the (database, user) pair');
 like($pgbouncer, qr/\[databases\]\npostgres = dbname=postgres user=\S+ pool_size=\d+ reserve_pool=\d+( pool_mode=transaction)?\n\[pgbouncer\]\n/,
     'the block sets the pair\'s pool_size and reserve_pool');
