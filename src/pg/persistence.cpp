@@ -116,7 +116,9 @@ void apply_loaded(const SharedView &view, const unsigned char *file,
                          view.state->groups.in_use, sections.adjustment_count, kStatFile)));
 }
 
-void save_statistics(int code, Datum) {
+// An entry point PostgreSQL calls (boundary rule 1): nothing in it throws, it allocates
+// with malloc and calls only functions that report below ERROR.
+extern "C" void save_statistics(int code, Datum) {
     // A crash exit (code != 0) leaves a region that a dying worker may have been writing.
     if (code != 0 || !gucs::save) return;
     const SharedView *view = shared();
