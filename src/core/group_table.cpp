@@ -40,6 +40,24 @@ void start_window(GroupWindow &window, const GroupTotals &totals) {
 
 }  // namespace
 
+void restart_loaded_table(GroupTableHeader *header, GroupEntry *entries, uint32_t capacity) {
+    uint64_t evicted = header->evicted;
+    std::memset(header, 0, sizeof *header);
+    header->capacity = capacity;
+    header->evicted = evicted;
+    for (uint32_t i = 0; i < capacity; ++i) {
+        GroupEntry &entry = entries[i];
+        if (!entry.in_use) {
+            std::memset(&entry, 0, sizeof entry);
+            continue;
+        }
+        header->in_use++;
+        entry.now = GroupCounts{};
+        start_window(entry.current, entry.totals);
+        start_window(entry.previous, entry.totals);
+    }
+}
+
 GroupTableWriter::GroupTableWriter(GroupTableHeader *header, GroupEntry *entries)
     : header_(header), entries_(entries), incarnations_(header->capacity, 0) {
     // Rebuild the index from whatever the table holds (a restarted worker finds the

@@ -86,6 +86,13 @@ struct GroupTableHeader {
 };
 static_assert(std::is_trivially_copyable_v<GroupTableHeader>);
 
+// Makes a table saved by an earlier server fit this one before any worker sees it: the
+// cumulative totals, first and last seen, the minute counters (epoch time: they age out
+// on their own) and the adapted pool sizes carry over; the counts "at the last sample"
+// are zeroed (no connection survives a restart), both evaluation windows start afresh (a
+// window must not span the downtime) and the header is recounted from the entries.
+void restart_loaded_table(GroupTableHeader *header, GroupEntry *entries, uint32_t capacity);
+
 // The worker's handle on the shared table. Not thread-safe and not for shared memory: it
 // keeps heap-allocated indexes. Every method may throw std::bad_alloc; callers at the
 // PostgreSQL boundary catch it.

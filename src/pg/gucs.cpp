@@ -14,6 +14,7 @@ int min_pool_size = 5;
 int max_pool_size = 50;
 double target_wait_probability = 0.05;
 int workload = workload_auto;
+bool save = true;
 
 namespace {
 const struct config_enum_entry kStorageOptions[] = {
@@ -123,6 +124,10 @@ void define_all() {
         "web, oltp, dw, mixed and desktop are PGTune's workload types; auto infers one of the "
         "first four from transaction durations, spills and concurrency.",
         &workload, workload_auto, kWorkloadOptions, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("pool_optimizer.save",
+                             "Whether pool statistics and the adaptation history are kept across "
+                             "clean server restarts.",
+                             nullptr, &save, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pool_optimizer");
 }
 

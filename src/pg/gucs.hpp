@@ -23,6 +23,7 @@ extern int min_pool_size;          // bounds of every recommended pool_size (sup
 extern int max_pool_size;
 extern double target_wait_probability;  // Erlang C target for pool_size (superuser)
 extern int workload;               // WorkloadSetting (superuser, any time)
+extern bool save;                       // keep statistics across clean restarts (reload)
 
 const char *storage_setting_name(int setting);
 const char *workload_setting_name(int setting);

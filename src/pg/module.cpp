@@ -6,6 +6,7 @@
 #include "pg/compat.hpp"
 #include "pg/events.hpp"
 #include "pg/gucs.hpp"
+#include "pg/persistence.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker.hpp"
 
@@ -27,9 +28,16 @@ extern "C" void on_shmem_request(void) {
 
 extern "C" void on_shmem_startup(void) {
     if (previous_shmem_startup) previous_shmem_startup();
-    guarded<void>("shared memory initialisation", [] {
-        attach_shared_memory(compat::backend_slot_count(), gucs::max_pools, gucs::history_size);
+    bool created = guarded<bool>("shared memory initialisation", [] {
+        return attach_shared_memory(compat::backend_slot_count(), gucs::max_pools,
+                                    gucs::history_size);
     });
+    // The postmaster (and a single-user backend) owns the saved statistics: it creates the
+    // region before any other process exists, at start and again after a crash, and exits
+    // after all of them. Backends attaching later must neither load nor save.
+    if (IsUnderPostmaster) return;
+    save_statistics_at_exit();
+    if (created) load_saved_statistics(*shared());
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ void request_shared_memory(int slot_count, int max_pools, int history_capacity) 
     RequestNamedLWLockTranche(kTrancheName, 1);
 }
 
-void attach_shared_memory(int slot_count, int max_pools, int history_capacity) {
+bool attach_shared_memory(int slot_count, int max_pools, int history_capacity) {
     Layout l = layout_for(slot_count, max_pools, history_capacity);
     bool found = false;
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
@@ -100,6 +100,7 @@ void attach_shared_memory(int slot_count, int max_pools, int history_capacity) {
     if (!reinterpret_cast<EventQueue *>(base + l.queue)->is_lock_free())
         elog(WARNING, "pool_optimizer: the event queue is not lock-free on this platform");
     bind_view(base, reinterpret_cast<SharedState *>(base));
+    return !found;
 }
 
 const SharedView *shared() {

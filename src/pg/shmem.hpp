@@ -145,8 +145,9 @@ struct SharedView {
 // Bytes to request for the configured sizes.
 Size shared_size(int slot_count, int max_pools, int history_capacity);
 void request_shared_memory(int slot_count, int max_pools, int history_capacity);
-// Creates (first caller, under AddinShmemInitLock) or attaches the region.
-void attach_shared_memory(int slot_count, int max_pools, int history_capacity);
+// Creates (first caller, under AddinShmemInitLock) or attaches the region. True when this
+// call created it.
+bool attach_shared_memory(int slot_count, int max_pools, int history_capacity);
 
 // Null when the library was not preloaded.
 const SharedView *shared();

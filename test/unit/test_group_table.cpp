@@ -241,3 +241,39 @@ TEST(GroupTable, RecentEventsCountFromTheCurrentOrThePreviousWindow) {
     EXPECT_EQ(recent_events(entry, EventKind::connection_refused, true), 4u);
     EXPECT_EQ(recent_events(entry, EventKind::statement_timeout, true), 0u);
 }
+
+TEST(GroupTable, ALoadedTableKeepsTotalsAndStartsFreshWindows) {
+    Table before(4);
+    before.sample(10 * kSecond, {backend("a", 1, SessionState::active)}, {{1, 5, 500}});
+    before.sample(11 * kSecond, {backend("a", 1, SessionState::active)}, {{1, 9, 900}});
+    before.entries[0].adapted_pool_size = 7;
+    const GroupTotals totals = before.find("a")->totals;
+    ASSERT_EQ(totals.transactions, 4u);
+
+    // What a new server finds in shared memory after loading the saved bytes.
+    Table after(4);
+    after.header = before.header;
+    after.header.in_use = 99;  // recounted, whatever was saved
+    after.entries = before.entries;
+    restart_loaded_table(&after.header, after.entries.data(), 4);
+    EXPECT_EQ(after.header.in_use, 1u);
+    EXPECT_EQ(after.header.window_start_micros, 0);
+    EXPECT_EQ(after.header.window_samples, 0u);
+    const GroupEntry *a = after.find("a");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->totals.transactions, totals.transactions);
+    EXPECT_EQ(a->totals.sessions_started, totals.sessions_started);
+    EXPECT_EQ(a->now.connections, 0);
+    EXPECT_EQ(a->current.busy.samples(), 0u);
+    EXPECT_EQ(a->current.totals_at_start.transactions, totals.transactions);
+    EXPECT_EQ(a->adapted_pool_size, 7);
+
+    // A worker on the new server finds the group again and adds to its totals; the
+    // counter slots of the new server start from zero and only set the baseline first.
+    after.writer = std::make_unique<GroupTableWriter>(&after.header, after.entries.data());
+    after.sample(100 * kSecond, {backend("a", 50, SessionState::idle)}, {{50, 1, 10}});
+    after.sample(101 * kSecond, {backend("a", 50, SessionState::idle)}, {{50, 3, 30}});
+    EXPECT_EQ(after.header.in_use, 1u);
+    EXPECT_EQ(after.find("a")->totals.transactions, totals.transactions + 2);
+    EXPECT_EQ(after.find("a")->now.connections, 1);
+}
