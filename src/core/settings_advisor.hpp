@@ -74,7 +74,7 @@ struct LiveServer {
     // The longest mean transaction time of any pool group over the last minute: stands in
     // for the p99 hold time until hold-time percentiles are collected.
     double longest_mean_hold_seconds = 0;
-    std::vector<PoolAllowance> pools;  // the pool engine's budget; empty until it exists
+    std::vector<PoolAllowance> pools;  // the pool engine's pool_size and max_overflow per group
     // pg_settings rows of kAdvisedSettings (those this server has).
     std::vector<ServerSetting> settings;
 };

@@ -9,6 +9,7 @@
 #include "core/machine_request.hpp"
 #include "core/settings_advisor.hpp"
 #include "pg/boundary.hpp"
+#include "pg/pool_evaluation.hpp"
 #include "pg/catalog_reads.hpp"
 #include "pg/gucs.hpp"
 #include "pg/plain_text.hpp"
@@ -119,6 +120,7 @@ struct LiveInputs {
     int workload_setting, storage_setting;
     const char *data_directory;
     int reserved_connections;
+    PoolEvaluation pools;  // the pool engine's recommendations: max_connections' budget
 };
 
 core::ServerSetting server_setting_of(const SettingText &text) {
@@ -162,6 +164,9 @@ core::LiveServer live_server_of(const LiveInputs &in) {
         double hold = core::figures_of(in.groups.groups[i], in.now_micros).mean_hold_micros / 1e6;
         if (hold > server.longest_mean_hold_seconds) server.longest_mean_hold_seconds = hold;
     }
+    for (int i = 0; i < in.pools.row_count; ++i)
+        server.pools.push_back(
+            core::PoolAllowance{in.pools.rows[i].pool_size, in.pools.rows[i].max_overflow});
     for (int i = 0; i < in.settings->count; ++i)
         server.settings.push_back(server_setting_of(in.settings->rows[i]));
     return server;
@@ -247,6 +252,14 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     in.storage_setting = gucs::storage;
     in.data_directory = DataDir;
     in.reserved_connections = compat::reserved_connections();
+    PoolInputs pool_inputs;
+    copy_pool_inputs(view, &pool_inputs);
+    allocate_pool_evaluation(pool_inputs, &in.pools);
+    core::PoolPolicy policy = pool_policy_from_settings();
+    guarded<void>("pool evaluation", [&] {
+        evaluate_pools(pool_inputs, core::FactsWindow::recent, in.now_micros, policy, std::nullopt,
+                       &in.pools);
+    });
 
     PlainSettingTable *table = new_table();
     guarded<void>("setting_recommendations", [&] { fill_live_rows(in, table); });
