@@ -60,5 +60,24 @@ psql_demo -d postgres -c "
 SELECT sample_time::time(0), client_connections AS clients, active, idle, idle_in_transaction AS idle_in_tx,
        round(cpu_utilisation::numeric, 2) AS cpu, xact_commit, blks_hit, temp_files
 FROM pool_samples() ORDER BY sample_time DESC LIMIT 5"
+echo "== pool_recommendations(): what each pool should be"
+psql_demo -d postgres -c "
+SELECT application_name, connections, round(offered_load::numeric, 2) AS offered_load,
+       pool_size, max_overflow, pool_timeout, pool_recycle, pre_ping, confidence
+FROM pool_recommendations() WHERE application_name IN ('checkout-service', 'reporting')
+ORDER BY application_name"
+psql_demo -d postgres -At -c "
+SELECT application_name || ': ' || reason FROM pool_recommendations()
+WHERE application_name IN ('checkout-service', 'reporting') ORDER BY application_name"
+echo "== pool_config('sqlalchemy')"
+psql_demo -d postgres -At -c "
+SELECT config FROM pool_config('sqlalchemy')
+WHERE application_name IN ('checkout-service', 'reporting') ORDER BY application_name"
+echo "== setting_recommendations(): the settings worth changing"
+psql_demo -d postgres -c "
+SELECT name, current_value, recommended_value, priority, alter_system
+FROM setting_recommendations() WHERE status = 'change'"
+echo "== pool_health()"
+psql_demo -d postgres -c "SELECT * FROM pool_health()"
 echo "== pool_optimizer_status()"
 psql_demo -d postgres -x -c "SELECT * FROM pool_optimizer_status()"
