@@ -38,6 +38,10 @@ constexpr double kLockDiscountShare = 0.1;
 // more work than the pool admits: the pool, not the application, set the throughput, so
 // λ·W measures what was served, a floor of what was asked for.
 constexpr double kCensoringSaturationShare = 0.8;
+// Saturation is sampled, and a pool whose connections are all busy between two samples but
+// not at them reads below 80 %; a mean of 90 % of the connections busy is the same ceiling
+// seen through the busy count (the sleep workload from 2 read 79 % saturated, 95 % busy).
+constexpr double kCensoringUtilisation = 0.9;
 // How far a censored pool grows in one evaluation: enough to uncover the demand within a
 // few windows (×4 takes an undersized pool of 2 past 100 in three), little enough that one
 // window's overshoot stays bounded: the next window measures the real load and shrinks it,
@@ -167,10 +171,17 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     }
 
     const double saturation = share(facts.saturation_share);
-    row.demand_censored = saturation >= kCensoringSaturationShare && !row.cpu_bound &&
-                          !row.lock_bound && row.connections > 0;
+    const double utilisation =
+        row.connections > 0 ? share(row.busy_mean / static_cast<double>(row.connections)) : 0.0;
+    const bool at_ceiling =
+        saturation >= kCensoringSaturationShare || utilisation >= kCensoringUtilisation;
+    row.demand_censored = at_ceiling && !row.cpu_bound && !row.lock_bound && row.connections > 0;
     if (!row.demand_censored) return;
-    std::string note = text("every connection was busy in ", percent(saturation), " of samples");
+    std::string note =
+        saturation >= kCensoringSaturationShare
+            ? text("every connection was busy in ", percent(saturation), " of samples")
+            : text(percent(utilisation), " of the ", row.connections,
+                   " connections were busy on average");
     if (host_cpu) note += " while the host CPU was at " + percent(*host_cpu);
     note += ": the pool capped the demand, so the measured load is only a floor";
     int64_t grown = kCensoredGrowthFactor * row.connections;

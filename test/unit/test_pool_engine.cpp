@@ -202,6 +202,24 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsOnASaturatedHost) {
     EXPECT_CONTAINS(held.reason, "the CPU leaves no room to grow");
 }
 
+TEST(PoolEngine, HighUtilisationCountsAsCensoredBelowTheSaturationShare) {
+    // The sleep workload from a pool of 2: 79 % of samples saw both busy (just under the
+    // saturation share) but 1.9 of 2 were busy on average: the pool still set the ceiling.
+    PoolGroupFacts facts = measured_group("sleepy", 189, 0.0101, 2);
+    set_busy(facts, 1.9, 2, 2, 2, 0.79);
+    facts.on_cpu_share = 0.1;
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.5), policy);
+    EXPECT_TRUE(row.demand_censored);
+    EXPECT_EQ(row.pool_size, 8);
+    EXPECT_CONTAINS(row.reason, "95 % of the 2 connections were busy on average");
+
+    // 80 % busy and 50 % saturated is an ordinary busy pool, not a ceiling.
+    set_busy(facts, 1.6, 2, 2, 2, 0.5);
+    EXPECT_FALSE(only_row(facts, server_with(2, 0.5), policy).demand_censored);
+}
+
 TEST(PoolEngine, LockBoundPoolDoesNotGrowPastTheLoad) {
     // 20 busy, 70 % of them waiting on locks: sized for the 6 doing work.
     PoolGroupFacts facts = measured_group("ledger", 400, 0.05, 20);
