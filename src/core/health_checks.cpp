@@ -146,12 +146,15 @@ HealthCheck temp_spills(const HealthFacts &f) {
         return check("temp_spills", HealthStatus::ok, std::nullopt, warn, "per hour",
                      "no sample interval yet");
     }
-    double per_hour = double(f.window.delta.temp_files) * 3600 / f.window.seconds;
+    double per_hour = hourly_rate_floor(double(f.window.delta.temp_files), f.window.seconds);
     HealthStatus status = judge_high(per_hour, warn, crit);
     std::string detail = std::to_string(f.window.delta.temp_files) + " temp files (" +
                          describe_bytes(uint64_t(std::max<int64_t>(0, f.window.delta.temp_bytes))) +
-                         ") " + over_window(f.window) + ", " + printf_text("%.0f", per_hour) +
-                         " per hour";
+                         ") " + over_window(f.window) + ", ";
+    detail += f.window.seconds < kMinSecondsToExtrapolate
+                  ? "at least " + printf_text("%.0f", per_hour) + " per hour (a window under " +
+                        describe_seconds(kMinSecondsToExtrapolate) + " is not extrapolated)"
+                  : printf_text("%.0f", per_hour) + " per hour";
     if (status != HealthStatus::ok) {
         detail +=
             "; sorts and hashes larger than work_mem write to disk: raise work_mem if "

@@ -139,9 +139,9 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
     if (lock_share && *lock_share >= kLockDiscountShare) {
         p95 = static_cast<int64_t>(std::ceil(static_cast<double>(p95) * working - 1e-9));
     }
-    note += text(lock_share && *lock_share >= kLockDiscountShare ? "; p95 busy doing work "
-                                                                 : "; p95 busy ",
-                 p95);
+    note += text(
+        lock_share && *lock_share >= kLockDiscountShare ? "; p95 busy doing work " : "; p95 busy ",
+        p95);
     if (p95 > assessment.size) {
         note += text(" raises it to ", p95);
         assessment.size = p95;
@@ -214,15 +214,13 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         }
     }
     if (grown > assessment.size) {
-        note += held_by_cpu ? (mostly_off_cpu
-                                   ? text("; growing to ", grown,
-                                          ", as far as the CPU capacity allows")
-                                   : text("; growing to ", grown,
-                                          ", as far as the CPU headroom allows (",
-                                          percent(*host_cpu), " of ", percent(kCpuSaturation),
-                                          ")"))
-                            : text("; growing to ", grown, ", ", kCensoredGrowthFactor,
-                                   " times the ", row.connections, " open connections");
+        note += held_by_cpu
+                    ? (mostly_off_cpu
+                           ? text("; growing to ", grown, ", as far as the CPU capacity allows")
+                           : text("; growing to ", grown, ", as far as the CPU headroom allows (",
+                                  percent(*host_cpu), " of ", percent(kCpuSaturation), ")"))
+                    : text("; growing to ", grown, ", ", kCensoredGrowthFactor, " times the ",
+                           row.connections, " open connections");
         assessment.size = grown;
     } else if (held_by_cpu && grown <= row.connections) {
         note += "; the CPU leaves no room to grow";

@@ -34,4 +34,9 @@ TelemetryWindow summarise_window(const ServerSample *samples, size_t count,
     return window;
 }
 
+double hourly_rate_floor(double count, double seconds) noexcept {
+    if (seconds < kMinSecondsToExtrapolate) return count;
+    return count * 3600 / seconds;
+}
+
 }  // namespace poolopt::core

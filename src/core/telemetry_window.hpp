@@ -31,6 +31,15 @@ struct TelemetryWindow {
     int64_t transactions() const { return delta.xact_commit + delta.xact_rollback; }
 };
 
+// Counters below this span are not scaled up to an hourly rate: the 4 temp files of one
+// `pgbench -i` in a 15 s window are a burst, not 960 an hour.
+constexpr double kMinSecondsToExtrapolate = 300;
+
+// Events per hour from `count` events over `seconds`. Over a span shorter than
+// kMinSecondsToExtrapolate the count itself is returned: a floor, since that many happened
+// within the last hour, which a rule may act on without guessing the rest of the hour.
+double hourly_rate_floor(double count, double seconds) noexcept;
+
 // Summarises the samples taken at or after `since_micros` (INT64_MIN: all of them).
 // `samples` are oldest first, as the history ring yields them.
 TelemetryWindow summarise_window(const ServerSample *samples, size_t count,

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/telemetry_window.hpp"
+
 namespace poolopt::core {
 namespace {
 
@@ -115,10 +117,11 @@ ValueOrError<SettingRecommendation> recommend_work_mem(const WorkMemTelemetry &t
         return unchanged("no temp files in " + window_text(t.interval_seconds) + ": work_mem " +
                          current_text + " holds every sort and hash");
     }
-    double per_hour = static_cast<double>(t.temp_files) * 3600 / t.interval_seconds;
+    double per_hour = hourly_rate_floor(static_cast<double>(t.temp_files), t.interval_seconds);
     if (per_hour < kSpillsPerHourWorthRaising) {
-        return unchanged(spills_text + ", " + printf_text("%.1f", per_hour) +
-                         " per hour: fewer than " +
+        const bool extrapolated = t.interval_seconds >= kMinSecondsToExtrapolate;
+        return unchanged(spills_text + ", " + (extrapolated ? "" : "at least ") +
+                         printf_text("%.1f", per_hour) + " per hour: fewer than " +
                          printf_text("%.0f", kSpillsPerHourWorthRaising) +
                          " per hour are not worth more memory for every query");
     }

@@ -144,6 +144,22 @@ TEST(HealthChecks, TempSpillsPerHour) {
     EXPECT_FALSE(judged(f, "temp_spills").value.has_value());
 }
 
+TEST(HealthChecks, TempSpillsOverAShortWindowAreNotExtrapolated) {
+    // pgbench -i's 4 temp files in a 15 s window: 4 within the hour, not 960 an hour.
+    HealthFacts f = healthy();
+    f.window.seconds = 15;
+    f.window.delta.temp_files = 4;
+    f.window.delta.temp_bytes = 4 << 20;
+    HealthCheck c = judged(f, "temp_spills");
+    EXPECT_EQ(c.status, HealthStatus::ok);
+    EXPECT_DOUBLE_EQ(*c.value, 4);
+    EXPECT_TRUE(contains(c.detail, "at least 4 per hour (a window under 5min is not extrapolated)"))
+        << c.detail;
+    // A count past the warning threshold warns however short the window.
+    f.window.delta.temp_files = 50;
+    EXPECT_EQ(judged(f, "temp_spills").status, HealthStatus::warning);
+}
+
 TEST(HealthChecks, CheckpointPressureWhenRequestedOutnumberTimed) {
     HealthFacts f = healthy();
     f.window.delta.checkpoints_timed = 1;

@@ -230,7 +230,8 @@ TEST(PoolEngine, LockBoundPoolDoesNotGrowPastTheLoad) {
     EXPECT_FALSE(row.demand_censored);
     EXPECT_DOUBLE_EQ(row.sizing_load, 6.0);
     EXPECT_EQ(row.pool_size, 11);  // Erlang C for 6; the p95 floor is 20 × 30 % = 6
-    EXPECT_CONTAINS(row.reason, "70 % of busy connections wait on locks: sizing for the 6 doing work");
+    EXPECT_CONTAINS(row.reason,
+                    "70 % of busy connections wait on locks: sizing for the 6 doing work");
     EXPECT_CONTAINS(row.reason, "p95 busy doing work 6");
 }
 

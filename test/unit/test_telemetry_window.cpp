@@ -72,5 +72,13 @@ TEST(TelemetryWindow, EmptyWhenNoSampleIsRecentEnough) {
     EXPECT_EQ(summarise_window(nullptr, 0, INT64_MIN).samples, 0u);
 }
 
+TEST(HourlyRateFloor, ExtrapolatesOnlyLongEnoughWindows) {
+    EXPECT_DOUBLE_EQ(hourly_rate_floor(4, 15), 4);  // a burst: the count is the floor
+    EXPECT_DOUBLE_EQ(hourly_rate_floor(4, 299.9), 4);
+    EXPECT_DOUBLE_EQ(hourly_rate_floor(5, 300), 60);    // 5 min: × 12
+    EXPECT_DOUBLE_EQ(hourly_rate_floor(30, 7200), 15);  // longer than an hour scales down
+    EXPECT_DOUBLE_EQ(hourly_rate_floor(0, 0), 0);
+}
+
 }  // namespace
 }  // namespace poolopt::core

@@ -77,6 +77,11 @@ TEST(WorkMemRule, RareSpillsAreNotWorthMoreMemory) {
     setting = ok(recommend_work_mem(t));
     EXPECT_EQ(setting.display, "16MB");
     EXPECT_TRUE(contains(setting.reason, "in the last 20 min")) << setting.reason;
+    // The same 5 spills in 45 s are a burst: 5 within the hour, not 400 an hour.
+    t.interval_seconds = 45;
+    setting = ok(recommend_work_mem(t));
+    expect_unchanged(setting);
+    EXPECT_TRUE(contains(setting.reason, "at least 5.0 per hour: fewer than 10")) << setting.reason;
 }
 
 TEST(WorkMemRule, MemoryThreatLowersWorkMemEvenWithSpills) {
