@@ -205,6 +205,8 @@ int rank(const ReviewedSetting &row) {
     return static_cast<int>(*row.priority);
 }
 
+constexpr uint64_t kLiveMemoryGranule = 16 * kMegabyte;
+
 }  // namespace
 
 ValueOrError<LiveAdvice> recommend_live_settings(const LiveServer &server) {
@@ -224,7 +226,13 @@ ValueOrError<LiveAdvice> recommend_live_settings(const LiveServer &server) {
     Advice connections = max_connections_advice(server, current.value->max_connections);
 
     MachineProfile profile;
-    profile.memory_bytes = server.usable_memory_bytes;
+    // PGTune's fractions of a memory measured to the kB print in kB (6171016kB); rounded
+    // down to 16MB, shared_buffers (1/4), effective_cache_size (3/4) and
+    // maintenance_work_mem (1/16) come out in whole megabytes, for 16MB at most.
+    profile.memory_bytes =
+        server.usable_memory_bytes >= kLiveMemoryGranule
+            ? server.usable_memory_bytes / kLiveMemoryGranule * kLiveMemoryGranule
+            : server.usable_memory_bytes;
     profile.cpus = cpus;
     profile.storage = result.storage.value;
     profile.workload = result.workload.value;

@@ -261,6 +261,16 @@ TEST(SettingsAdvisor, HugePagesTryIsKeptBelowTwoGigabytesOfSharedBuffers) {
     EXPECT_TRUE(contains(huge.reason, "not worth a restart")) << huge.reason;
 }
 
+TEST(SettingsAdvisor, MeasuredMemoryIsRoundedSoMemorySettingsPrintInMegabytes) {
+    // 23.54 GiB as the kernel counts it: the fractions come out of 24096MB, not of the kB.
+    LiveServer server = quiet_server();
+    server.usable_memory_bytes = 24'683'544ull * 1024;  // 24105.0234 MB
+    LiveAdvice advice = advise(server);
+    EXPECT_EQ(row(advice, "shared_buffers").recommended_value, "6024MB");
+    EXPECT_EQ(row(advice, "effective_cache_size").recommended_value, "18072MB");
+    EXPECT_EQ(row(advice, "maintenance_work_mem").recommended_value, "1506MB");
+}
+
 TEST(SettingsAdvisor, WorkloadSetInferredOrAssumed) {
     LiveServer server = quiet_server();
     server.workload_setting = Workload::dw;
