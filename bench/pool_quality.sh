@@ -33,6 +33,7 @@ shared_buffers = 256MB
 pool_optimizer.sample_interval = 100
 pool_optimizer.evaluation_interval = 10
 pool_optimizer.min_pool_size = ${BENCH_MIN_POOL_SIZE:-1}
+pool_optimizer.max_pool_size = ${BENCH_MAX_POOL_SIZE:-96}
 CONF
 as_test_user "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
 as_test_user "$PG_BINDIR/psql" -X -q -h "$WORK" -p "$PORT" -U postgres -d postgres \

@@ -220,6 +220,30 @@ TEST(PoolEngine, HighUtilisationCountsAsCensoredBelowTheSaturationShare) {
     EXPECT_FALSE(only_row(facts, server_with(2, 0.5), policy).demand_censored);
 }
 
+TEST(PoolEngine, PoolAtItsCeilingWithLockWaitsIsNotGrown) {
+    // TPC-B at 11 connections: 93 % busy, 28 % of them waiting on row locks. Growing would
+    // add lock waiters, not throughput: Erlang C on the 7.35 doing work gives 13.
+    PoolGroupFacts facts = measured_group("ledger", 1048, 0.00947, 11);
+    set_busy(facts, 10.23, 11, 11, 11, 0.55);
+    facts.lock_wait_share = 0.281;
+    facts.on_cpu_share = 0.02;
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendation row = only_row(facts, server_with(2, 1.0), policy);
+    EXPECT_FALSE(row.lock_bound);
+    EXPECT_FALSE(row.demand_censored);
+    EXPECT_EQ(row.pool_size, row.erlang_pool_size);
+    EXPECT_LT(row.pool_size, 16);
+    EXPECT_CONTAINS(row.reason,
+                    "of the 11 connections were busy on average, but 28.1 % of them "
+                    "wait on locks: a larger pool would lengthen the lock queue");
+    EXPECT_LACKS(row.reason, "growing to");
+
+    // Below 10 % waiting on locks the same pool is censored and grows.
+    facts.lock_wait_share = 0.05;
+    EXPECT_TRUE(only_row(facts, server_with(2, 1.0), policy).demand_censored);
+}
+
 TEST(PoolEngine, LockBoundPoolDoesNotGrowPastTheLoad) {
     // 20 busy, 70 % of them waiting on locks: sized for the 6 doing work.
     PoolGroupFacts facts = measured_group("ledger", 400, 0.05, 20);
