@@ -15,7 +15,8 @@ use Test::More;
 use Time::HiRes qw(time);
 
 our @EXPORT =
-  qw(session end_sessions run_pgbench status every_function_query every_function_expected);
+  qw(session end_sessions start_pgbench finish_pgbench run_pgbench status states_query
+  every_function_query every_function_expected);
 
 # Sessions held open across several steps get a generous timer of their own.
 my $session_timeout = 300;
@@ -42,10 +43,10 @@ sub end_sessions {
         "the sessions of @$apps have ended");
 }
 
-# Runs pgbench against $node as application $app, quietly on the server's side.
-# Returns (exit ok, seconds taken, stderr, stdout), or in scalar context whether it exited ok. %$env adds environment variables;
+# Starts pgbench against $node as application $app, quietly on the server's side; returns
+# a handle for finish_pgbench. %$env, an optional first option, adds environment variables;
 # $env->{ulimit_files} raises the open-file limit first (pgbench needs one per client).
-sub run_pgbench {
+sub start_pgbench {
     my ($node, $app, @options) = @_;
     my $env = ref $options[0] eq 'HASH' ? shift @options : {};
     local $ENV{PGHOST} = $node->host;
@@ -57,15 +58,60 @@ sub run_pgbench {
     local @ENV{ keys %extra } = values %extra;
     my @command = ('pgbench', @options, 'postgres');
     @command = ('sh', '-c', "ulimit -n $files && exec \"\$@\"", 'sh', @command) if $files;
-    my ($out, $err) = ('', '');
-    my $started = time;
-    my $ok = IPC::Run::run(\@command, '>', \$out, '2>', \$err, IPC::Run::timeout(300));
-    return wantarray ? ($ok, time - $started, $err, $out) : $ok;
+    my $run = { out => '', err => '', started => time };
+    $run->{handle} = IPC::Run::start(\@command, '>', \$run->{out}, '2>', \$run->{err},
+        IPC::Run::timeout(300));
+    return $run;
+}
+
+# Waits for a pgbench started by start_pgbench. Returns (exit ok, seconds taken, stderr,
+# stdout), or in scalar context whether it exited ok.
+sub finish_pgbench {
+    my ($run) = @_;
+    my $ok = eval { $run->{handle}->finish };
+    $run->{err} .= $@ if $@;
+    return wantarray ? ($ok, time - $run->{started}, $run->{err}, $run->{out}) : $ok;
+}
+
+sub run_pgbench {
+    return finish_pgbench(start_pgbench(@_));
 }
 
 sub status {
     my ($node, $columns) = @_;
     return $node->safe_psql('postgres', "SELECT $columns FROM pool_optimizer_status()");
+}
+
+# For the applications in @apps, "app:c/a/i/t/l ... = app:c/a/i/t/l ...": connections,
+# active, idle, idle in transaction and waiting on a lock per application, from
+# pg_stat_activity on the left and pool_metrics() on the right. One statement computes
+# both, so that they describe the same moment (to within the age of the last sample).
+sub states_query {
+    my @apps = @_;
+    my $list = join(', ', map { "'$_'" } @apps);
+    return qq{
+WITH activity AS (
+    SELECT application_name AS app, count(*) AS connections,
+           count(*) FILTER (WHERE state = 'active') AS active,
+           count(*) FILTER (WHERE state = 'idle') AS idle,
+           count(*) FILTER (WHERE state = 'idle in transaction') AS idle_in_transaction,
+           count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting_on_lock
+    FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND application_name IN ($list)
+    GROUP BY 1),
+metrics AS (
+    SELECT application_name AS app, sum(connections) AS connections, sum(active) AS active,
+           sum(idle) AS idle, sum(idle_in_transaction) AS idle_in_transaction,
+           sum(waiting_on_lock) AS waiting_on_lock
+    FROM pool_metrics() WHERE application_name IN ($list)
+    GROUP BY 1)
+SELECT (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
+                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
+        FROM activity)
+       || ' = ' ||
+       (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
+                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
+        FROM metrics)};
 }
 
 # Every SQL function of the extension, each called once (pool_config in its three

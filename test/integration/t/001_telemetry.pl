@@ -67,34 +67,8 @@ my @beta = map { session($node, 'app_beta') } 1 .. 2;
 $beta[0]->query_safe('BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;');
 start_blocking($beta[1], 'SELECT * FROM t;');
 
-# The same figures computed from both sides in one statement, so that they describe the
-# same moment (to within the 100 ms the last sample may be old). The polling session is
-# left out: it is in neither application's group.
-my $states_query = q{
-WITH activity AS (
-    SELECT application_name AS app, count(*) AS connections,
-           count(*) FILTER (WHERE state = 'active') AS active,
-           count(*) FILTER (WHERE state = 'idle') AS idle,
-           count(*) FILTER (WHERE state = 'idle in transaction') AS idle_in_transaction,
-           count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting_on_lock
-    FROM pg_stat_activity
-    WHERE backend_type = 'client backend' AND application_name IN ('app_alpha', 'app_beta')
-    GROUP BY 1),
-metrics AS (
-    SELECT application_name AS app, sum(connections) AS connections, sum(active) AS active,
-           sum(idle) AS idle, sum(idle_in_transaction) AS idle_in_transaction,
-           sum(waiting_on_lock) AS waiting_on_lock
-    FROM pool_metrics()
-    WHERE application_name IN ('app_alpha', 'app_beta')
-    GROUP BY 1)
-SELECT (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
-                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
-        FROM activity)
-       || ' = ' ||
-       (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
-                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
-        FROM metrics)
-};
+# The polling session is left out: it is in neither application's group.
+my $states_query = states_query('app_alpha', 'app_beta');
 # connections/active/idle/idle in transaction/waiting on a lock
 my $expected_states = 'app_alpha:3/1/1/1/0 app_beta:2/1/0/1/1';
 ok($node->poll_query_until('postgres', $states_query,

@@ -57,18 +57,9 @@ my @held = map { session($standby, 'standby_app') } 1 .. 3;
 $held[1]->query_safe('BEGIN; SELECT count(*) FROM pgbench_accounts;');
 $held[2]->query_until(qr/started/, "\\echo started\nSELECT pg_sleep(60);\n");
 
-# Both sides in one statement, so that they describe the same moment.
-my $states = q{
-SELECT (SELECT format('%s/%s/%s/%s', count(*), count(*) FILTER (WHERE state = 'active'),
-                      count(*) FILTER (WHERE state = 'idle'),
-                      count(*) FILTER (WHERE state = 'idle in transaction'))
-        FROM pg_stat_activity
-        WHERE backend_type = 'client backend' AND application_name = 'standby_app')
-       || ' = ' ||
-       (SELECT format('%s/%s/%s/%s', sum(connections), sum(active), sum(idle),
-                      sum(idle_in_transaction))
-        FROM pool_metrics() WHERE application_name = 'standby_app')};
-ok($standby->poll_query_until('postgres', $states, '3/1/1/1 = 3/1/1/1'),
+# connections/active/idle/idle in transaction/waiting on a lock
+ok($standby->poll_query_until('postgres', states_query('standby_app'),
+        'standby_app:3/1/1/1/0 = standby_app:3/1/1/1/0'),
     'pool_metrics() agrees with pg_stat_activity: 3 connections, 1 active, 1 idle, 1 idle in transaction');
 
 ok(run_pgbench($standby, 'standby_bench', '-n', '-S', '-c', '2', '-j', '1', '-T', '2'),
