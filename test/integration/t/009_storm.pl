@@ -56,22 +56,37 @@ sub monitor_status {
     return $result;
 }
 
+# Polls through the monitor until $sql returns $expected, for at most 30 s.
+sub monitor_poll {
+    my ($sql, $expected) = @_;
+    my $deadline = time + 30;
+    while (1) {
+        my $result = $monitor->query_safe($sql);
+        chomp $result;
+        return 1 if $result eq $expected;
+        return 0 if time > $deadline;
+        sleep 0.1;
+    }
+}
+
 # A reload makes the worker sample at once, draining the queue.
 sub sample_now {
     my $taken = monitor_status('samples_taken');
     $node->reload;    # pg_ctl signals the postmaster: no connection, no event
-    my $deadline = time + 30;
-    while (monitor_status('samples_taken') <= $taken) {
-        return 0 if time > $deadline;
-        sleep 0.1;
-    }
-    return 1;
+    return monitor_poll("SELECT samples_taken > $taken FROM pool_optimizer_status()", 't');
 }
 
 my $capacity = monitor_status('event_queue_capacity');
 is($capacity, 8192, 'the event queue holds 8192 events');
 ok(sample_now(), 'the worker sampled on reload: the queue is empty, the monitor\'s event counted');
 is(monitor_status('events_dropped'), '0', 'no event dropped before the storm');
+
+# The sample the reload forced has just been taken: the next is a minute away.
+$monitor->query_safe('SELECT pool_optimizer_reset()');
+ok(monitor_poll(q{
+        SELECT sum(connections_accepted) FROM pool_metrics()
+        WHERE application_name = 'storm_monitor'}, '0'),
+    'pool_optimizer_reset() is applied at once, not at the next sample a minute later');
 
 ###############################################################################
 note '1. the storm, with the worker stopped';
