@@ -453,6 +453,12 @@ void sampler_start() {
     g_sampler = s;
 }
 
+bool reset_requested() {
+    const SharedView *view = shared();
+    return g_sampler && view &&
+           view->state->reset_requests.load(std::memory_order_acquire) != g_sampler->resets_seen;
+}
+
 void take_sample() {
     const SharedView &view = require_shared("pool_optimizer worker");
     SamplerState &s = *g_sampler;

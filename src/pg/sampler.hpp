@@ -8,5 +8,7 @@ namespace poolopt::pg {
 void sampler_start();
 // Takes and publishes one sample. May ereport; the worker's loop recovers.
 void take_sample();
+// Whether pool_optimizer_reset() was called since the last sample (which applies it).
+bool reset_requested();
 
 }  // namespace poolopt::pg

@@ -91,6 +91,10 @@ extern "C" void pool_optimizer_worker_main(Datum) {
             // A new interval applies from now, not after the old one has run out.
             next_sample = GetCurrentTimestamp();
         }
+        // pool_optimizer_reset() sets the latch: apply it now rather than up to an interval
+        // later, and count the next interval from the fresh start. Only when woken, so that
+        // a sample failing before it applies the reset still waits an interval to retry.
+        if ((rc & WL_LATCH_SET) && reset_requested()) next_sample = GetCurrentTimestamp();
         if (!gucs::enabled || GetCurrentTimestamp() < next_sample) continue;
         next_sample = TimestampTzPlusMilliseconds(next_sample, gucs::sample_interval_ms);
         // After a long stall (suspend, overload) restart the cadence instead of catching up.

@@ -5,7 +5,10 @@
 use strict;
 use warnings;
 
+use FindBin;
 use IPC::Run;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -13,8 +16,6 @@ use Test::More;
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: bound every wait to
 # about half a minute (a passing run never waits more than a few seconds).
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
-# Sessions held open across several steps get a generous timer of their own.
-my $session_timeout = 300;
 
 my $node = PostgreSQL::Test::Cluster->new('telemetry');
 $node->init;
@@ -26,30 +27,10 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 my $superuser = $node->safe_psql('postgres', 'SELECT current_user');
 
-# A psql held open in the background whose backend reports $app as application_name.
-sub session {
-    my ($app, %params) = @_;
-    local $ENV{PGAPPNAME} = $app;
-    return $node->background_psql('postgres', timeout => $session_timeout, %params);
-}
-
 # Starts a statement that will not return, and waits until psql has sent it.
 sub start_blocking {
     my ($session, $sql) = @_;
     $session->query_until(qr/started/, "\\echo started\n$sql\n");
-}
-
-sub end_sessions {
-    my ($apps, @sessions) = @_;
-    my $list = join(', ', map { "'$_'" } @$apps);
-    $node->safe_psql('postgres',
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN ($list)");
-    for my $s (@sessions) {
-        eval { $s->{run}->kill_kill(grace => 5); 1 } or note "psql already gone: $@";
-    }
-    ok($node->poll_query_until('postgres',
-        "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name IN ($list)"),
-        "the sessions of @$apps have ended");
 }
 
 # One pool_metrics() column summed over the groups of an application (a group is
@@ -77,43 +58,17 @@ note '1. per-group states agree with pg_stat_activity';
 
 $node->safe_psql('postgres', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1)');
 
-my @alpha = map { session('app_alpha') } 1 .. 3;
+my @alpha = map { session($node, 'app_alpha') } 1 .. 3;
 # $alpha[0] stays idle.
 $alpha[1]->query_safe('BEGIN; SELECT 1;');
 start_blocking($alpha[2], 'SELECT pg_sleep(60);');
 
-my @beta = map { session('app_beta') } 1 .. 2;
+my @beta = map { session($node, 'app_beta') } 1 .. 2;
 $beta[0]->query_safe('BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;');
 start_blocking($beta[1], 'SELECT * FROM t;');
 
-# The same figures computed from both sides in one statement, so that they describe the
-# same moment (to within the 100 ms the last sample may be old). The polling session is
-# left out: it is in neither application's group.
-my $states_query = q{
-WITH activity AS (
-    SELECT application_name AS app, count(*) AS connections,
-           count(*) FILTER (WHERE state = 'active') AS active,
-           count(*) FILTER (WHERE state = 'idle') AS idle,
-           count(*) FILTER (WHERE state = 'idle in transaction') AS idle_in_transaction,
-           count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting_on_lock
-    FROM pg_stat_activity
-    WHERE backend_type = 'client backend' AND application_name IN ('app_alpha', 'app_beta')
-    GROUP BY 1),
-metrics AS (
-    SELECT application_name AS app, sum(connections) AS connections, sum(active) AS active,
-           sum(idle) AS idle, sum(idle_in_transaction) AS idle_in_transaction,
-           sum(waiting_on_lock) AS waiting_on_lock
-    FROM pool_metrics()
-    WHERE application_name IN ('app_alpha', 'app_beta')
-    GROUP BY 1)
-SELECT (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
-                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
-        FROM activity)
-       || ' = ' ||
-       (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, idle,
-                                 idle_in_transaction, waiting_on_lock), ' ' ORDER BY app)
-        FROM metrics)
-};
+# The polling session is left out: it is in neither application's group.
+my $states_query = states_query('app_alpha', 'app_beta');
 # connections/active/idle/idle in transaction/waiting on a lock
 my $expected_states = 'app_alpha:3/1/1/1/0 app_beta:2/1/0/1/1';
 ok($node->poll_query_until('postgres', $states_query,
@@ -147,7 +102,7 @@ is($node->safe_psql('postgres', q{
     FROM pool_optimizer_status()}),
     't|t|t|0|t|100|t', 'pool_optimizer_status() reports samples, groups and events, none dropped');
 
-end_sessions(['app_alpha', 'app_beta'], @alpha, @beta);
+end_sessions($node, ['app_alpha', 'app_beta'], @alpha, @beta);
 ok($node->poll_query_until('postgres', q{
     SELECT string_agg(format('%s:%s/%s/%s', application_name, connections,
                              sessions_started_last_minute, sessions_ended_last_minute),
@@ -304,7 +259,7 @@ note '5. events: timeouts, authentication failures, refused connections';
 # A statement cancelled by the user is not a statement timeout; one cut by
 # statement_timeout is. Both arrive in order through the same queue, so once the timeout
 # is counted the cancel would have been too.
-my $timeouts = session('timeouts', on_error_stop => 0);
+my $timeouts = session($node, 'timeouts', on_error_stop => 0);
 my $timeouts_pid = $timeouts->query_safe('SELECT pg_backend_pid()');
 start_blocking($timeouts, 'SELECT pg_sleep(60);');
 ok($node->poll_query_until('postgres',
@@ -320,13 +275,13 @@ poll_metric('statement_timeouts', 'timeouts', 1,
 is(metric('statement_timeouts', 'timeouts'), 1, 'the user\'s cancel is not counted as a timeout');
 $timeouts->quit;
 
-my $idle_tx = session('idle_tx');
+my $idle_tx = session($node, 'idle_tx');
 $idle_tx->query_safe('SET idle_in_transaction_session_timeout = 100; BEGIN; SELECT 1;');
 poll_metric('idle_in_transaction_timeouts', 'idle_tx', 1,
     'the idle-in-transaction timeout is counted in its group');
 eval { $idle_tx->{run}->kill_kill(grace => 5); 1 };
 
-my $idle = session('idle_session');
+my $idle = session($node, 'idle_session');
 $idle->query_safe('SET idle_session_timeout = 100;');
 poll_metric('idle_session_timeouts', 'idle_session', 1,
     'the idle-session timeout is counted in its group');
@@ -370,7 +325,7 @@ $node->append_conf('postgresql.conf', "max_connections = 8\nsuperuser_reserved_c
 $node->restart;
 is($node->safe_psql('postgres', 'SHOW max_connections'), '8', 'max_connections is 8');
 
-my @crowd = map { session('crowd') } 1 .. 6;    # 2 slots left: superusers only
+my @crowd = map { session($node, 'crowd') } 1 .. 6;    # 2 slots left: superusers only
 {
     local $ENV{PGAPPNAME} = 'crowd';
     ($rc, $out, $err) = $node->psql('postgres', 'SELECT 1', extra_params => [ '-U', 'crowd_user' ]);
@@ -378,7 +333,7 @@ my @crowd = map { session('crowd') } 1 .. 6;    # 2 slots left: superusers only
 isnt($rc, 0, 'an ordinary role is refused the reserved slots');
 like($err, qr/remaining connection slots are reserved for non-replication superuser connections/,
     'with the reserved-slots message');
-push @crowd, map { session('crowd') } 1 .. 2;    # every slot taken
+push @crowd, map { session($node, 'crowd') } 1 .. 2;    # every slot taken
 {
     local $ENV{PGAPPNAME} = 'crowd';
     ($rc, $out, $err) = $node->psql('postgres', 'SELECT 1');
@@ -401,7 +356,7 @@ is(metric('connections_accepted', 'crowd', $superuser), 8,
     'the superuser\'s eight held sessions were accepted, the refused one was not');
 is($node->safe_psql('postgres', 'SELECT events_dropped FROM pool_optimizer_status()'),
     '0', 'no event was dropped');
-end_sessions(['crowd'], @crowd);
+end_sessions($node, ['crowd'], @crowd);
 
 $node->stop;
 done_testing();

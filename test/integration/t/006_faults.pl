@@ -5,15 +5,16 @@
 use strict;
 use warnings;
 
+use FindBin;
 use IPC::Run;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time);
 
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: about half a minute.
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
-my $session_timeout = 300;
 
 my $node = PostgreSQL::Test::Cluster->new('faults');
 $node->init;
@@ -26,57 +27,18 @@ restart_after_crash = on
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 
-sub session {
-    my ($app) = @_;
-    local $ENV{PGAPPNAME} = $app;
-    return $node->background_psql('postgres', timeout => $session_timeout);
-}
+my $every_function = every_function_query();
+my $all_true = every_function_expected();
 
-# Runs pgbench as application $app; returns (exit ok, seconds taken, stderr).
-sub run_pgbench {
-    my ($app, @options) = @_;
-    local $ENV{PGHOST} = $node->host;
-    local $ENV{PGPORT} = $node->port;
-    local $ENV{PGAPPNAME} = $app;
-    local $ENV{PGOPTIONS} = '-c log_statement=none -c log_connections=off';
-    my ($out, $err) = ('', '');
-    my $started = time;
-    my $ok = IPC::Run::run([ 'pgbench', @options, 'postgres' ], '>', \$out, '2>', \$err,
-        IPC::Run::timeout(60));
-    return ($ok, time - $started, $err);
-}
-
-sub status {
-    my ($columns) = @_;
-    return $node->safe_psql('postgres', "SELECT $columns FROM pool_optimizer_status()");
-}
-
-# Every SQL function of the extension, each called once; one row of results.
-my $every_function = q{
-    SELECT (SELECT count(*) >= 0 FROM pool_metrics()),
-           (SELECT count(*) >= 0 FROM pool_samples()),
-           (SELECT count(*) >= 0 FROM pool_database_stats()),
-           (SELECT usable_cpus > 0 FROM host_resources()),
-           (SELECT worker_pid IS NOT NULL FROM pool_optimizer_status()),
-           (SELECT count(*) >= 1 FROM pool_recommendations()),
-           (SELECT count(*) = 1 FROM pool_budget()),
-           (SELECT count(*) >= 1 FROM pool_config('sqlalchemy')),
-           (SELECT count(*) >= 1 FROM pool_config('hikaricp')),
-           (SELECT count(*) >= 1 FROM pool_config('pgbouncer')),
-           (SELECT pool_size >= 1 FROM pool_size_for(100, '20 ms')),
-           (SELECT count(*) >= 0 FROM pool_adjustments()),
-           (SELECT true FROM pool_optimizer_reset())};
-my $all_true = join('|', ('t') x 13);
-
-ok(run_pgbench('fault_init', '-i', '-q', '-s', '1'), 'pgbench -i');
+ok(run_pgbench($node, 'fault_init', '-i', '-q', '-s', '1'), 'pgbench -i');
 
 ###############################################################################
 note '1. a burst of connections through the event queue';
 
-my $received_before = status('events_received');
+my $received_before = status($node, 'events_received');
 # -C: one connection per transaction; pgbench also opens one connection of its own first.
 my ($burst_ok, $burst_seconds, $burst_err) =
-  run_pgbench('fault_burst', '-n', '-S', '-C', '-c', '4', '-j', '2', '-t', '75');
+  run_pgbench($node, 'fault_burst', '-n', '-S', '-C', '-c', '4', '-j', '2', '-t', '75');
 ok($burst_ok, 'pgbench -C -c 4 -t 75 succeeded') or diag $burst_err;
 note sprintf 'burst of 301 connections in %.2f s', $burst_seconds;
 ok($burst_seconds < 30, sprintf('no backend blocked: the burst took %.1f s', $burst_seconds));
@@ -84,7 +46,7 @@ ok($node->poll_query_until('postgres', q{
         SELECT sum(connections_accepted) FROM pool_metrics() WHERE application_name = 'fault_burst'},
         '301'),
     'every connection of the burst was counted: 300 + pgbench\'s own');
-is(status("events_dropped, events_received >= $received_before + 301"), '0|t',
+is(status($node, "events_dropped, events_received >= $received_before + 301"), '0|t',
     'no event dropped; events_received grew by at least the burst');
 
 ###############################################################################
@@ -100,7 +62,7 @@ ok($node->wait_for_log(
     'the log shows the rejected value');
 is($node->safe_psql('postgres', 'SHOW pool_optimizer.sample_interval'), '100ms',
     'the old value is kept');
-my $taken = status('samples_taken');
+my $taken = status($node, 'samples_taken');
 ok($node->poll_query_until('postgres',
         "SELECT samples_taken >= $taken + 5 FROM pool_optimizer_status()"),
     'the worker still samples');
@@ -113,7 +75,7 @@ $node->reload;
 ###############################################################################
 note '3. the worker killed with SIGKILL';
 
-my $old_worker = status('worker_pid');
+my $old_worker = status($node, 'worker_pid');
 like($old_worker, qr/^\d+$/, "the worker runs (pid $old_worker)");
 $offset = -s $node->logfile;
 kill 'KILL', $old_worker;
@@ -133,7 +95,7 @@ unlike(slurp_file($node->logfile, $offset), qr/pool_optimizer\.stat/,
 ###############################################################################
 note '4. a backend killed with SIGKILL while others connect';
 
-my $victim = session('fault_victim');
+my $victim = session($node, 'fault_victim');
 my $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
 chomp $victim_pid;
 my ($loop_out, $loop_err) = ('', '');
@@ -152,7 +114,7 @@ ok($node->poll_query_until('postgres', q{
         SELECT sum(connections_accepted) > 20 FROM pool_metrics()
         WHERE application_name = 'fault_loop'}),
     'the connection loop runs');
-$old_worker = status('worker_pid');
+$old_worker = status($node, 'worker_pid');
 $offset = -s $node->logfile;
 kill 'KILL', $victim_pid;
 ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset),
@@ -162,7 +124,7 @@ eval { $victim->quit; 1 };
 ok($node->poll_query_until('postgres', qq{
         SELECT worker_pid <> $old_worker AND samples_taken > 3 FROM pool_optimizer_status()}),
     'the server carries on and a new worker samples');
-my ($after_ok) = run_pgbench('fault_after', '-n', '-S', '-C', '-c', '2', '-t', '10');
+my ($after_ok) = run_pgbench($node, 'fault_after', '-n', '-S', '-C', '-c', '2', '-t', '10');
 ok($after_ok, 'new connections succeed');
 ok($node->poll_query_until('postgres', q{
         SELECT sum(connections_accepted) = 21 FROM pool_metrics()
@@ -175,7 +137,7 @@ note '5. more groups than max_pools';
 
 $node->append_conf('postgresql.conf', "pool_optimizer.max_pools = 4\n");
 $node->restart;
-my @sessions = map { session("fault_group_$_") } 1 .. 8;
+my @sessions = map { session($node, "fault_group_$_") } 1 .. 8;
 ok($node->poll_query_until('postgres', q{
         SELECT groups_tracked = 4 AND groups_capacity = 4 AND groups_evicted > 0
         FROM pool_optimizer_status()}),
