@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include "core/group_key.hpp"
 #include "pg/compat.hpp"
+#include "pg/gucs.hpp"
 #include "pg/shmem.hpp"
 #include "pg/time_units.hpp"
 
@@ -28,10 +29,12 @@ const char *or_empty(const char *s) {
     return s ? s : "";
 }
 
-// Never blocks, never allocates: a full queue costs one counter increment.
+// Never blocks, never allocates: a full queue costs one counter increment. While
+// pool_optimizer.enabled is off the worker does not drain the queue, so nothing is queued:
+// events would otherwise fill it, count as drops, and be counted stale once it is back on.
 void push_event(core::EventKind kind, const Port *port, const char *application) {
     const SharedView *view = shared();
-    if (!view || !port) return;
+    if (!view || !port || !gucs::enabled) return;
     char address[core::kAddressBytes];
     format_client_address(&port->raddr, address, sizeof address);
     core::Event event;
