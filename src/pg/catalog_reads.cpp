@@ -51,19 +51,10 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
                            "WHERE setting IS NOT NULL "
                            // A restart-only setting changed in the files is reported with
                            // the error "setting could not be applied": that is the
-                           // pending value; other errors mean the value is not used. The
-                           // pending ones were read from pg_settings already: listing them
-                           // spares a second pass over every setting.
-                           "AND (error IS NULL");
-    const char **pending = static_cast<const char **>(palloc(sizeof(char *) * (result.count + 1)));
-    int pending_count = 0;
-    for (int i = 0; i < result.count; ++i)
-        if (result.rows[i].pending_restart) pending[pending_count++] = result.rows[i].name;
-    if (pending_count > 0) {
-        appendStringInfoString(&sql, " OR pg_catalog.lower(name) IN ");
-        append_name_list(&sql, pending, pending_count);
-    }
-    appendStringInfoString(&sql, ") AND pg_catalog.lower(name) IN ");
+                           // pending value; other errors mean the value is not used.
+                           "AND (error IS NULL OR pg_catalog.lower(name) IN "
+                           "(SELECT name FROM pg_catalog.pg_settings WHERE pending_restart)) "
+                           "AND pg_catalog.lower(name) IN ");
     append_name_list(&sql, names, count);
     appendStringInfoString(&sql, " ORDER BY pg_catalog.lower(name), seqno DESC");
     run_query(sql.data);
