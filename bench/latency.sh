@@ -9,10 +9,25 @@
 #    (server-side execution time, the rows are materialised by the function scan), RUNS
 #    times, median with min..max.
 #   bench/latency.sh [runs=21] [groups=256]
+# CALLGRIND=1: instead of times, instructions per call (callgrind Ir, collected only inside
+# each function: robust on a loaded machine). The server runs under valgrind; per call =
+# (Ir of a session of 2N calls - Ir of a session of N calls) / N, N = CALLS (3).
 . "$(dirname "$0")/lib.sh"
 RUNS=${1:-21}; GROUPS_WANTED=${2:-256}
+FUNCTIONS=(pool_recommendations setting_recommendations pool_samples pool_health pool_metrics)
 bench_setup
-pg_start "shared_preload_libraries = 'pool_optimizer'"
+if [ -n "${CALLGRIND:-}" ]; then
+    command -v valgrind >/dev/null || { echo "valgrind is needed"; exit 1; }
+    CG=$BENCH_DIR/cg; mkdir -p "$CG"; chown "$RUN_USER" "$CG" 2>/dev/null || true
+    pg_start "shared_preload_libraries = 'pool_optimizer'"   # writes postgresql.conf
+    pg_stop
+    as_test_user valgrind --tool=callgrind --trace-children=yes --collect-atstart=no \
+        $(printf -- '--toggle-collect=%s ' "${FUNCTIONS[@]}") --callgrind-out-file="$CG/cg.%p" \
+        "$PG_BINDIR/postgres" -D "$DATA" >"$BENCH_DIR/valgrind.log" 2>&1 &
+    for _ in $(seq 300); do bpsql -c "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
+else
+    pg_start "shared_preload_libraries = 'pool_optimizer'"
+fi
 bpsql -c "CREATE EXTENSION pool_optimizer"
 echo "== $(machine_info)"
 echo "shared memory at defaults: $(bpsql -c "SELECT shared_memory_bytes, pg_size_pretty(shared_memory_bytes), ring_capacity, groups_capacity FROM pool_optimizer_status()")"
@@ -31,6 +46,24 @@ done
 echo "ring fill $fill / $cap, groups tracked $groups"
 bpsql -c "ALTER SYSTEM RESET pool_optimizer.sample_interval" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 2
+if [ -n "${CALLGRIND:-}" ]; then
+    CALLS=${CALLS:-3}
+    session_ir() {  # function, calls -> Ir inside the function over that session
+        local pid
+        pid=$(for _ in $(seq "$2"); do echo "SELECT count(*) FROM $1();"; done |
+            bpsql -f - -c "SELECT pg_backend_pid()" | tail -1)
+        for _ in $(seq 60); do [ -s "$CG/cg.$pid" ] && break; sleep 1; done
+        sleep 1
+        awk '/^(summary|totals):/{print $2; exit}' "$CG/cg.$pid"
+    }
+    echo "== $(valgrind --version); instructions per call (Ir), $CALLS and $((2 * CALLS)) calls"
+    for f in "${FUNCTIONS[@]}"; do
+        a=$(session_ir "$f" "$CALLS"); b=$(session_ir "$f" $((2 * CALLS)))
+        printf '%-28s rows %6s  Ir per call %12d\n' "$f()" "$(bpsql -c "SELECT count(*) FROM $f()")" $(( (b - a) / CALLS ))
+    done
+    as_test_user "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate -w -t 300 stop >/dev/null || true
+    exit 0
+fi
 time_fn() {  # label, query
     local q=$2
     for _ in $(seq "$RUNS"); do
@@ -40,6 +73,8 @@ time_fn() {  # label, query
     stats <"$BENCH_DIR/t"
 }
 time_fn "pool_recommendations()" "SELECT * FROM pool_recommendations()"
+time_fn "setting_recommendations()" "SELECT * FROM setting_recommendations()"
+time_fn "pool_health()" "SELECT * FROM pool_health()"
 time_fn "pool_samples() (full ring)" "SELECT * FROM pool_samples()"
 time_fn "pool_metrics()" "SELECT * FROM pool_metrics()"
 time_fn "pool_budget()" "SELECT * FROM pool_budget()"
@@ -48,7 +83,7 @@ time_fn "pool_optimizer_status()" "SELECT * FROM pool_optimizer_status()"
 # PROFILE=1: where the time of the slowest functions goes (perf, cpu-clock sampling; the
 # report keeps the server's processes only).
 if [ -n "${PROFILE:-}" ]; then
-    for q in "pool_recommendations()" "pool_samples()"; do
+    for q in "pool_recommendations()" "setting_recommendations()" "pool_samples()"; do
         for _ in $(seq 40); do echo "SELECT count(*) FROM $q;"; done >"$BENCH_DIR/prof.sql"
         perf record -q -a -e cpu-clock -F 2000 -o "$BENCH_DIR/perf.data" -- \
             "$PG_BINDIR/psql" -X -q -At -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres -f "$BENCH_DIR/prof.sql" >/dev/null 2>&1

@@ -41,27 +41,56 @@ double BusyHistogram::mean() const {
 }
 
 uint32_t BusyHistogram::percentile(double q) const {
-    if (samples_ == 0) return 0;
+    const BusyHistogram *self = this;
+    return percentile_of(&self, 1, q);
+}
+
+uint64_t BusyHistogram::samples_of(const BusyHistogram *const *parts, size_t count) {
+    uint64_t samples = 0;
+    for (size_t p = 0; p < count; ++p) samples += parts[p]->samples_;
+    return samples;
+}
+
+uint64_t BusyHistogram::sum_of(const BusyHistogram *const *parts, size_t count) {
+    uint64_t sum = 0;
+    for (size_t p = 0; p < count; ++p) sum += parts[p]->sum_;
+    return sum;
+}
+
+uint32_t BusyHistogram::max_of(const BusyHistogram *const *parts, size_t count) {
+    uint32_t max = 0;
+    for (size_t p = 0; p < count; ++p)
+        if (parts[p]->max_ > max) max = parts[p]->max_;
+    return max;
+}
+
+uint32_t BusyHistogram::percentile_of(const BusyHistogram *const *parts, size_t count, double q) {
+    const uint64_t samples = samples_of(parts, count);
+    const uint32_t max = max_of(parts, count);
+    if (samples == 0) return 0;
     if (!(q > 0.0)) q = 0.0;
     if (q > 1.0) q = 1.0;
 
     // The tolerance keeps q = 0.95 of 1000 samples at rank 950 even when q * n lands a
     // rounding error above the integer.
-    const double n = static_cast<double>(samples_);
+    const double n = static_cast<double>(samples);
     uint64_t rank = static_cast<uint64_t>(std::ceil(q * n - 1e-9));
     if (rank < 1) rank = 1;
-    if (rank > samples_) rank = samples_;
+    if (rank > samples) rank = samples;
 
     uint64_t seen = 0;
     for (uint32_t i = 0; i < kBucketCount; ++i) {
-        seen += counts_[i];
+        // Saturating per bucket, as merge() counts.
+        uint32_t bucket = 0;
+        for (size_t p = 0; p < count; ++p) bucket = saturating_add(bucket, parts[p]->counts_[i]);
+        seen += bucket;
         if (seen >= rank) {
             const uint32_t upper = bucket_upper_bound(i);
-            return upper < max_ ? upper : max_;
+            return upper < max ? upper : max;
         }
     }
     // Only reachable once a bucket count saturated; the largest value is the safe answer.
-    return max_;
+    return max;
 }
 
 }  // namespace poolopt::core

@@ -1,6 +1,7 @@
 // Histogram of busy-connection counts, sized to live in PostgreSQL shared memory.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -42,6 +43,14 @@ class BusyHistogram {
     // kExactLimit; above, the upper bound of the bucket holding that rank, never more
     // than max(). 0 when empty.
     uint32_t percentile(double q) const;
+
+    // Several histograms taken together: what merge() into one and then percentile(),
+    // samples(), sum() or max() would give, without building the merged histogram (a
+    // reader summarising two windows per group saves the copy and the merge).
+    static uint32_t percentile_of(const BusyHistogram *const *parts, size_t count, double q);
+    static uint64_t samples_of(const BusyHistogram *const *parts, size_t count);
+    static uint64_t sum_of(const BusyHistogram *const *parts, size_t count);
+    static uint32_t max_of(const BusyHistogram *const *parts, size_t count);
 
     uint32_t bucket_count(uint32_t index) const { return counts_[index]; }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "core/group_table.hpp"
 #include "core/pool_engine.hpp"
@@ -20,8 +21,30 @@ struct DatabaseEndings {
     uint64_t sessions_abandoned = 0;
 };
 
-// The facts of one group over the chosen span. `now_micros` ends the span of the recent
-// window; the completed window ends where the current one starts.
+// What the facts need of one group over the chosen span, summarised from its shared entry:
+// the busy histograms reduced to their figures, so a reader copies about 400 bytes per
+// group instead of the whole entry (2.5 kB) and merges no histogram. Trivially copyable
+// and built without allocation, so it can be taken under the table's lock.
+struct GroupSpan {
+    GroupKey key;
+    int32_t connections;  // at the last sample
+    int32_t adapted_pool_size;
+    uint64_t samples, busy_sum;
+    uint32_t busy_p95, busy_p99, busy_max;
+    uint64_t saturated, on_cpu, waiting_on_lock, idle_in_transaction;
+    GroupTotals from;  // totals when the span began
+    GroupTotals to;    // totals when it ended
+    int64_t start_micros, end_micros;
+};
+static_assert(std::is_trivially_copyable_v<GroupSpan>);
+
+// `now_micros` ends the span of the recent window; the completed window ends where the
+// current one starts.
+GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, FactsWindow window,
+                     int64_t now_micros) noexcept;
+
+// The facts of one group over its span.
+PoolGroupFacts pool_group_facts(const GroupSpan &span, const DatabaseEndings &endings);
 PoolGroupFacts pool_group_facts(const GroupEntry &entry, const GroupTableHeader &header,
                                 FactsWindow window, int64_t now_micros,
                                 const DatabaseEndings &endings);

@@ -9,13 +9,13 @@ namespace poolopt::pg {
 
 void evaluate_closed_window(const SharedView &view, int64_t now_micros) {
     PoolInputs inputs;
-    copy_pool_inputs(view, &inputs);
+    copy_pool_inputs(view, core::FactsWindow::completed, now_micros, &inputs);
     auto *rows = static_cast<AdaptationRow *>(
         palloc0(sizeof(AdaptationRow) * size_t(inputs.group_count + 1)));
     core::PoolPolicy policy = pool_policy_from_settings();
     int count = 0;
     if (!guarded_quietly("pool adaptation", WARNING,
-                         [&] { count = adapt_pools(inputs, now_micros, policy, rows); }))
+                         [&] { count = adapt_pools(inputs, policy, rows); }))
         return;
 
     // Groups may have been evicted or replaced since the copy: match by key.

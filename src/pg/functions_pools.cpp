@@ -33,14 +33,11 @@ void put_identity(RowBuilder &row, const core::GroupKey &key) {
 // Copies shared memory, then runs the engine on the copy inside the boundary guard.
 PoolEvaluation evaluate_now(const SharedView &view, std::optional<core::PoolConfigFormat> format) {
     PoolInputs inputs;
-    copy_pool_inputs(view, &inputs);
+    copy_pool_inputs(view, core::FactsWindow::recent, unix_micros_now(), &inputs);
     PoolEvaluation evaluation;
-    allocate_pool_evaluation(inputs, &evaluation);
+    allocate_pool_evaluation(inputs, format.has_value(), &evaluation);
     core::PoolPolicy policy = pool_policy_from_settings();
-    int64_t now = unix_micros_now();
-    guarded<void>("pool evaluation", [&] {
-        evaluate_pools(inputs, core::FactsWindow::recent, now, policy, format, &evaluation);
-    });
+    guarded<void>("pool evaluation", [&] { evaluate_pools(inputs, policy, format, &evaluation); });
     return evaluation;
 }
 

@@ -253,13 +253,11 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     in.data_directory = DataDir;
     in.reserved_connections = compat::reserved_connections();
     PoolInputs pool_inputs;
-    copy_pool_inputs(view, &pool_inputs);
-    allocate_pool_evaluation(pool_inputs, &in.pools);
+    copy_pool_inputs(view, core::FactsWindow::recent, in.now_micros, &pool_inputs);
+    allocate_pool_evaluation(pool_inputs, false, &in.pools);
     core::PoolPolicy policy = pool_policy_from_settings();
-    guarded<void>("pool evaluation", [&] {
-        evaluate_pools(pool_inputs, core::FactsWindow::recent, in.now_micros, policy, std::nullopt,
-                       &in.pools);
-    });
+    guarded<void>("pool evaluation",
+                  [&] { evaluate_pools(pool_inputs, policy, std::nullopt, &in.pools); });
 
     PlainSettingTable *table = new_table();
     guarded<void>("setting_recommendations", [&] { fill_live_rows(in, table); });

@@ -70,21 +70,22 @@ core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow windo
 }
 
 // One PoolGroupFacts per copied group, in the same order.
-std::vector<core::PoolGroupFacts> group_facts(const PoolInputs &inputs, core::FactsWindow window,
-                                              int64_t now_micros) {
+std::vector<core::PoolGroupFacts> group_facts(const PoolInputs &inputs) {
     std::vector<core::PoolGroupFacts> facts;
     facts.reserve(size_t(inputs.group_count));
     for (int i = 0; i < inputs.group_count; ++i) {
-        const core::GroupEntry &entry = inputs.groups[i];
-        facts.push_back(core::pool_group_facts(entry, inputs.header, window, now_micros,
-                                               endings_for(inputs, entry.key.database, window)));
+        const core::GroupSpan &span = inputs.groups[i];
+        facts.push_back(
+            core::pool_group_facts(span, endings_for(inputs, span.key.database, inputs.window)));
     }
     return facts;
 }
 
-void fill_row(PoolRow &row, const core::PoolRecommendation &rec, const core::PoolGroupFacts *facts,
-              int32_t adapted, std::optional<core::PoolConfigFormat> format) {
+void fill_row(PoolRow &row, TextArena &texts, const core::PoolRecommendation &rec,
+              const core::PoolGroupFacts *facts, int32_t adapted,
+              std::optional<core::PoolConfigFormat> format) {
     std::memset(&row, 0, sizeof row);
+    row.config = "";
     row.key = core::make_group_key(rec.identity.database, rec.identity.role,
                                    rec.identity.application, rec.identity.client_addr);
     row.connections = rec.connections;
@@ -109,9 +110,9 @@ void fill_row(PoolRow &row, const core::PoolRecommendation &rec, const core::Poo
     row.pgbouncer_default_pool_size = rec.pgbouncer_default_pool_size;
     row.adapted_pool_size = adapted;
     copy_text(row.confidence, core::confidence_name(rec.confidence));
-    copy_text(row.reason, rec.reason);
+    row.reason = texts.put(rec.reason, kReasonBytes);
     if (format && *format != core::PoolConfigFormat::pgbouncer)
-        copy_text(row.config, core::format_pool_config(*format, rec));
+        row.config = texts.put(core::format_pool_config(*format, rec), kConfigBytes);
 }
 
 // PgBouncer pools are per (database, user): one block per pair, on the pair's first row.
@@ -121,8 +122,9 @@ void fill_pgbouncer_configs(const std::vector<core::PoolRecommendation> &pools,
         for (int i = 0; i < evaluation->row_count; ++i) {
             PoolRow &row = evaluation->rows[i];
             if (pair.identity.database == row.key.database && pair.identity.role == row.key.role) {
-                copy_text(row.config,
-                          core::format_pool_config(core::PoolConfigFormat::pgbouncer, pair));
+                row.config = evaluation->texts.put(
+                    core::format_pool_config(core::PoolConfigFormat::pgbouncer, pair),
+                    kConfigBytes);
                 row.config_for_pair = true;
                 break;
             }
@@ -148,15 +150,20 @@ void fill_budget(BudgetRow &out, const core::PoolBudgetVerdict &b) {
 
 }  // namespace
 
-void copy_pool_inputs(const SharedView &view, PoolInputs *inputs) {
+void copy_pool_inputs(const SharedView &view, core::FactsWindow window, int64_t now_micros,
+                      PoolInputs *inputs) {
     uint32_t capacity = view.state->max_pools;
-    inputs->groups = static_cast<core::GroupEntry *>(palloc(sizeof(core::GroupEntry) * capacity));
+    inputs->window = window;
+    inputs->groups = static_cast<core::GroupSpan *>(palloc(sizeof(core::GroupSpan) * capacity));
     inputs->databases = static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
     inputs->group_count = 0;
     inputs->database_count = 0;
     LWLockAcquire(view.lock, LW_SHARED);
+    const core::GroupTableHeader &header = view.state->groups;
     for (uint32_t i = 0; i < capacity; ++i)
-        if (view.groups[i].in_use) inputs->groups[inputs->group_count++] = view.groups[i];
+        if (view.groups[i].in_use)
+            inputs->groups[inputs->group_count++] =
+                core::group_span(view.groups[i], header, window, now_micros);
     for (int d = 0; d < kMaxDatabases; ++d)
         if (view.databases[d].in_use)
             inputs->databases[inputs->database_count++] = view.databases[d];
@@ -165,11 +172,28 @@ void copy_pool_inputs(const SharedView &view, PoolInputs *inputs) {
     LWLockRelease(view.lock);
 }
 
-void allocate_pool_evaluation(const PoolInputs &inputs, PoolEvaluation *evaluation) {
-    evaluation->rows =
-        static_cast<PoolRow *>(palloc0(sizeof(PoolRow) * size_t(inputs.group_count + 1)));
+const char *TextArena::put(const std::string &text, size_t limit) {
+    char *out = base + used;
+    size_t room = capacity - used;
+    if (room == 0) return "";
+    size_t n = text.size();
+    if (n > limit - 1) n = limit - 1;
+    if (n > room - 1) n = room - 1;
+    std::memcpy(out, text.data(), n);
+    out[n] = '\0';
+    used += n + 1;
+    return out;
+}
+
+void allocate_pool_evaluation(const PoolInputs &inputs, bool with_configs,
+                              PoolEvaluation *evaluation) {
+    size_t rows = size_t(inputs.group_count + 1);
+    evaluation->rows = static_cast<PoolRow *>(palloc0(sizeof(PoolRow) * rows));
     evaluation->row_count = 0;
     std::memset(&evaluation->budget, 0, sizeof evaluation->budget);
+    evaluation->texts.capacity = rows * (kReasonBytes + (with_configs ? kConfigBytes : 0));
+    evaluation->texts.base = static_cast<char *>(palloc(evaluation->texts.capacity));
+    evaluation->texts.used = 0;
 }
 
 core::PoolPolicy pool_policy_from_settings() {
@@ -181,19 +205,18 @@ core::PoolPolicy pool_policy_from_settings() {
     return policy;
 }
 
-void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t now_micros,
-                    const core::PoolPolicy &policy,
+void evaluate_pools(const PoolInputs &inputs, const core::PoolPolicy &policy,
                     std::optional<core::PoolConfigFormat> config_format,
                     PoolEvaluation *evaluation) {
-    std::vector<core::PoolGroupFacts> facts = group_facts(inputs, window, now_micros);
+    std::vector<core::PoolGroupFacts> facts = group_facts(inputs);
     core::PoolRecommendations result =
-        core::recommend_pools(facts, server_facts(inputs, window), policy);
+        core::recommend_pools(facts, server_facts(inputs, inputs.window), policy);
     evaluation->row_count = 0;
     for (size_t i = 0; i < result.pools.size() && i <= size_t(inputs.group_count); ++i) {
         // recommend_pools keeps the order of its input; the lone hardware-only row of an
         // empty table has no facts.
         bool has_facts = i < facts.size();
-        fill_row(evaluation->rows[evaluation->row_count++], result.pools[i],
+        fill_row(evaluation->rows[evaluation->row_count++], evaluation->texts, result.pools[i],
                  has_facts ? &facts[i] : nullptr,
                  has_facts ? inputs.groups[i].adapted_pool_size : 0, config_format);
     }
@@ -202,18 +225,16 @@ void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t 
     fill_budget(evaluation->budget, result.budget);
 }
 
-int adapt_pools(const PoolInputs &inputs, int64_t now_micros, const core::PoolPolicy &policy,
-                AdaptationRow *rows) {
-    const core::FactsWindow window = core::FactsWindow::completed;
-    std::vector<core::PoolGroupFacts> facts = group_facts(inputs, window, now_micros);
+int adapt_pools(const PoolInputs &inputs, const core::PoolPolicy &policy, AdaptationRow *rows) {
+    std::vector<core::PoolGroupFacts> facts = group_facts(inputs);
     core::PoolRecommendations result =
-        core::recommend_pools(facts, server_facts(inputs, window), policy);
+        core::recommend_pools(facts, server_facts(inputs, inputs.window), policy);
     int count = 0;
     for (int i = 0; i < inputs.group_count; ++i) {
         // Groups without traffic in the closed window keep their size: there is nothing
         // measured to adapt to.
         if (facts[size_t(i)].window_samples == 0) continue;
-        const core::GroupEntry &entry = inputs.groups[i];
+        const core::GroupSpan &entry = inputs.groups[i];
         core::AdaptationResult adapted =
             core::adapt_pool_size(core::adaptation_facts(facts[size_t(i)], result.pools[size_t(i)],
                                                          entry.adapted_pool_size),

@@ -10,6 +10,7 @@
 #include "pg/event_queue.hpp"
 
 #include <optional>
+#include <string>
 
 #include "core/pool_config.hpp"
 #include "core/pool_facts.hpp"
@@ -18,7 +19,8 @@
 namespace poolopt::pg {
 
 struct PoolInputs {
-    core::GroupEntry *groups;
+    core::FactsWindow window;
+    core::GroupSpan *groups;  // each group in use, summarised over `window`
     int group_count;
     core::GroupTableHeader header;
     DatabaseEntry *databases;
@@ -26,8 +28,11 @@ struct PoolInputs {
     HostFigures host;
 };
 
-// palloc's and fills `inputs`; takes and releases the LWLock in shared mode.
-void copy_pool_inputs(const SharedView &view, PoolInputs *inputs);
+// palloc's and fills `inputs`; takes and releases the LWLock in shared mode. Each group
+// is summarised under the lock (core::group_span: no allocation, no error), so only the
+// summaries are copied, never the histograms.
+void copy_pool_inputs(const SharedView &view, core::FactsWindow window, int64_t now_micros,
+                      PoolInputs *inputs);
 
 constexpr size_t kReasonBytes = 2048;
 constexpr size_t kConfigBytes = 1024;
@@ -50,10 +55,10 @@ struct PoolRow {
     int32_t pgbouncer_default_pool_size;
     int32_t adapted_pool_size;  // the worker's running size; 0 before its first evaluation
     char confidence[8];
-    char reason[kReasonBytes];
-    // Filled when a format was asked for; for pgbouncer only on the first row of each
-    // (database, role) pair, which then stands for the whole pair (config_for_pair).
-    char config[kConfigBytes];
+    const char *reason;  // in the evaluation's text arena
+    // Set when a format was asked for, else "": for pgbouncer only on the first row of
+    // each (database, role) pair, which then stands for the whole pair (config_for_pair).
+    const char *config;
     bool config_for_pair;
 };
 
@@ -66,22 +71,34 @@ struct BudgetRow {
     char advice[kReasonBytes];
 };
 
+// Where the rows' reasons and configurations are written: room for the longest of each
+// (kReasonBytes, kConfigBytes) on every row, palloc'd but neither zeroed nor touched beyond
+// what is written, so a reason costs its length, not 3 kB per row.
+struct TextArena {
+    char *base;
+    size_t used, capacity;
+    // A copy of `text`, cut to limit - 1 bytes (and to what is left), NUL-terminated.
+    const char *put(const std::string &text, size_t limit);
+};
+
 struct PoolEvaluation {
     PoolRow *rows;  // capacity: group_count + 1
     int row_count;
     BudgetRow budget;
+    TextArena texts;
 };
 
-// Allocates the result (palloc, before any C++ runs).
-void allocate_pool_evaluation(const PoolInputs &inputs, PoolEvaluation *evaluation);
+// Allocates the result (palloc, before any C++ runs); room for configurations only when
+// `with_configs`.
+void allocate_pool_evaluation(const PoolInputs &inputs, bool with_configs,
+                              PoolEvaluation *evaluation);
 
 // The engine's policy from the pool_optimizer.* settings in force in this process.
 core::PoolPolicy pool_policy_from_settings();
 
 // Fills `evaluation`. C++ only, no PostgreSQL calls: may throw std::bad_alloc, so callers
 // run it inside `guarded`.
-void evaluate_pools(const PoolInputs &inputs, core::FactsWindow window, int64_t now_micros,
-                    const core::PoolPolicy &policy,
+void evaluate_pools(const PoolInputs &inputs, const core::PoolPolicy &policy,
                     std::optional<core::PoolConfigFormat> config_format,
                     PoolEvaluation *evaluation);
 
@@ -101,7 +118,7 @@ struct AdaptationRow {
 // The worker's pass over the window that just closed: each group's running size moves one
 // bounded step toward the engine's recommendation (core::adapt_pool_size). `rows` has room
 // for inputs.group_count entries. C++ only, like evaluate_pools.
-int adapt_pools(const PoolInputs &inputs, int64_t now_micros, const core::PoolPolicy &policy,
-                AdaptationRow *rows);
+// `inputs` copied for the completed window.
+int adapt_pools(const PoolInputs &inputs, const core::PoolPolicy &policy, AdaptationRow *rows);
 
 }  // namespace poolopt::pg

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "pg/compat.hpp"
+#include "pg/fixed_tuple.hpp"
 #include "pg/time_units.hpp"
 
 namespace poolopt::pg {
@@ -14,6 +15,8 @@ struct RowBuilder {
     Datum values[kMaxColumns];
     bool nulls[kMaxColumns];
     int count = 0;
+    enum class Form { unknown, fixed, generic } form = Form::unknown;
+    FixedTupleForm fixed;  // when every column is fixed-width by value
 
     void null() { nulls[count] = true, values[count++] = Datum(0); }
     void put(Datum d) { nulls[count] = false, values[count++] = d; }
@@ -35,7 +38,12 @@ struct RowBuilder {
         if (count != rsinfo->setDesc->natts)
             elog(ERROR, "pool_optimizer: row has %d columns, the function declares %d", count,
                  rsinfo->setDesc->natts);
-        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        if (form == Form::unknown)
+            form = prepare_fixed_tuple_form(&fixed, rsinfo->setDesc) ? Form::fixed : Form::generic;
+        if (form == Form::fixed)
+            put_fixed_tuple(&fixed, rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        else
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         count = 0;
     }
 };

@@ -228,3 +228,48 @@ TEST(BusyHistogram, CopyIsIndependentSnapshot) {
     EXPECT_EQ(snapshot.max(), 1000u);
     EXPECT_EQ(live.samples(), 1001u);
 }
+
+TEST(BusyHistogram, TakenTogetherEqualsMergedForManyShapes) {
+    // Deterministic pseudo-random histograms: small pools, large pools, one empty side.
+    uint64_t state = 12345;
+    auto next = [&state] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return uint32_t(state >> 33);
+    };
+    const double quantiles[] = {0.0, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0};
+    for (int round = 0; round < 200; ++round) {
+        BusyHistogram a = empty_histogram(), b = empty_histogram();
+        const uint32_t range = round % 4 == 0   ? 8
+                               : round % 4 == 1 ? 64
+                               : round % 4 == 2 ? 5000
+                                                : 300000;
+        const int a_count = round % 7 == 0 ? 0 : int(next() % 500);
+        const int b_count = round % 11 == 0 ? 0 : int(next() % 500);
+        for (int i = 0; i < a_count; ++i) a.add(next() % range);
+        for (int i = 0; i < b_count; ++i) b.add(next() % range);
+        BusyHistogram merged = a;
+        merged.merge(b);
+        const BusyHistogram *parts[] = {&a, &b};
+        EXPECT_EQ(BusyHistogram::samples_of(parts, 2), merged.samples());
+        EXPECT_EQ(BusyHistogram::sum_of(parts, 2), merged.sum());
+        EXPECT_EQ(BusyHistogram::max_of(parts, 2), merged.max());
+        for (double q : quantiles)
+            EXPECT_EQ(BusyHistogram::percentile_of(parts, 2, q), merged.percentile(q))
+                << "round " << round << " q " << q;
+        EXPECT_EQ(BusyHistogram::percentile_of(parts, 1, 0.95), a.percentile(0.95));
+    }
+}
+
+TEST(BusyHistogram, TakenTogetherSaturatesEachBucketLikeMerge) {
+    BusyHistogram a = empty_histogram();
+    a.add(3);
+    BusyHistogram b = a;
+    for (int i = 0; i < 40; ++i) b.merge(b);  // bucket 3 saturates at UINT32_MAX
+    BusyHistogram merged = a;
+    merged.merge(b);
+    const BusyHistogram *parts[] = {&a, &b};
+    EXPECT_EQ(BusyHistogram::percentile_of(parts, 2, 1.0), merged.percentile(1.0));
+    EXPECT_EQ(BusyHistogram::percentile_of(parts, 2, 0.5), merged.percentile(0.5));
+    const BusyHistogram *none[] = {nullptr};
+    EXPECT_EQ(BusyHistogram::percentile_of(none, 0, 0.5), 0u);
+}

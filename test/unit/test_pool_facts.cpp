@@ -84,3 +84,37 @@ TEST(PoolFacts, GroupWithoutSamplesHasNoTraffic) {
     EXPECT_DOUBLE_EQ(facts.transactions_per_second, 0.0);
     EXPECT_FALSE(facts.on_cpu_share.has_value());
 }
+
+TEST(PoolFacts, SpanSummaryGivesTheSameFactsAsTheMergedWindows) {
+    GroupTableHeader header{};
+    header.capacity = 1;
+    std::vector<GroupEntry> entries(1);
+    GroupTableWriter writer(&header, entries.data());
+    // Two windows of 10 s with different busy counts, then part of a third.
+    for (int second = 0; second <= 25; ++second) {
+        int64_t now = (100 + second) * kSecond;
+        writer.begin_sample(now, 10 * kSecond);
+        std::vector<BackendObservation> backends;
+        for (int pid = 1; pid <= 1 + second % 5; ++pid)
+            backends.push_back(pid <= 1 + second % 3 ? busy_on_cpu(pid) : idle(pid));
+        writer.record_sample(backends.data(), backends.size(), nullptr, 0, now);
+    }
+    const GroupEntry &entry = entries[0];
+    for (FactsWindow window : {FactsWindow::completed, FactsWindow::recent}) {
+        GroupSpan span = group_span(entry, header, window, 126 * kSecond);
+        BusyHistogram merged = entry.previous.busy;
+        if (window == FactsWindow::recent) merged.merge(entry.current.busy);
+        EXPECT_EQ(span.samples, merged.samples());
+        EXPECT_EQ(span.busy_sum, merged.sum());
+        EXPECT_EQ(span.busy_max, merged.max());
+        EXPECT_EQ(span.busy_p95, merged.percentile(0.95));
+        EXPECT_EQ(span.busy_p99, merged.percentile(0.99));
+        PoolGroupFacts facts = pool_group_facts(span, DatabaseEndings{});
+        EXPECT_DOUBLE_EQ(facts.busy_mean, merged.mean());
+        EXPECT_EQ(facts.window_samples, merged.samples());
+        EXPECT_EQ(facts.identity.application, "app");
+        EXPECT_EQ(facts.connections, entry.now.connections);
+    }
+    EXPECT_EQ(group_span(entry, header, FactsWindow::completed, 0).samples, 10u);
+    EXPECT_EQ(group_span(entry, header, FactsWindow::recent, 126 * kSecond).samples, 16u);
+}
