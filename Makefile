@@ -20,7 +20,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK += -lstdc++
 
-REGRESS      = setup functions gucs pools settings privileges
+REGRESS      = setup functions gucs pools settings security
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
 REGRESS_INSTANCE ?= ./tmp_check
 
