@@ -10,6 +10,7 @@ packages=(
     libkrb5-dev          # libpq-be.h includes gssapi/gssapi.h
     libboost-dev         # Boost.Lockfree, header-only
     libgtest-dev         # C++ unit tests
+    libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes of clang-14 (make fuzz)
     libipc-run-perl      # TAP integration tests (PostgreSQL::Test::Cluster)
 )
 

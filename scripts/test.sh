@@ -27,6 +27,8 @@ make_private_install "$SCRATCH/install"
 
 run_suite "unit tests" make -s -j"$(nproc)" unittest
 run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
+# Every parser target for FUZZ_SECONDS each (20 s keeps CI short; run longer by hand).
+run_suite "fuzzing (libFuzzer)" make -s -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 
 regress() {
     as_test_user make -s installcheck PG_CONFIG="$PG_CONFIG" \

@@ -99,7 +99,10 @@ std::optional<CpuUsage> cpu_usage_between(const CpuTimes &before, const CpuTimes
     uint64_t total = 0;
     for (auto field : fields) {
         if (after.*field < before.*field) return std::nullopt;
-        total += after.*field - before.*field;
+        // Garbage counters near 2^64 could wrap the sum and give a share above 1.
+        if (__builtin_add_overflow(total, after.*field - before.*field, &total)) {
+            return std::nullopt;
+        }
     }
     if (total == 0) return std::nullopt;
     uint64_t idle = after.idle - before.idle;

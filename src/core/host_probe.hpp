@@ -27,8 +27,9 @@ std::optional<CpuTimes> parse_proc_stat(std::string_view text) noexcept;
 std::optional<int> parse_proc_stat_cpu_count(std::string_view text) noexcept;
 
 // Fractions 0..1 of all CPUs over an interval; utilisation counts everything but idle and
-// iowait. std::nullopt when no tick elapsed or any counter went backwards (proc(5) warns
-// that iowait can decrease): the caller then takes `after` as its new baseline.
+// iowait. std::nullopt when no tick elapsed, any counter went backwards (proc(5) warns
+// that iowait can decrease) or the ticks elapsed pass 2^64 (garbage): the caller then takes
+// `after` as its new baseline.
 struct CpuUsage {
     double utilisation = 0;
     double iowait = 0;

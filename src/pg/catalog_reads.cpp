@@ -6,6 +6,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 }
 
 namespace poolopt::pg {
@@ -29,6 +30,23 @@ void append_name_list(StringInfo out, const char *const *names, int count) {
     for (int i = 0; i < count; ++i)
         appendStringInfo(out, "%s%s", i ? ", " : "", quote_literal_cstr(names[i]));
     appendStringInfoChar(out, ')');
+}
+
+// Connects to SPI with search_path pinned to pg_catalog (pg_temp last, so that a temporary
+// type cannot shadow one either) until spi_end. Under the caller's search_path, a look-alike
+// operator, aggregate or type in a schema ahead of pg_catalog would run in our queries (the
+// `=` of an IN list, a cast). An error unwinds both: the transaction abort restores the GUC.
+int spi_begin() {
+    SPI_connect();
+    int guc_nest_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SAVE, true, 0, false);
+    return guc_nest_level;
+}
+
+void spi_end(int guc_nest_level) {
+    AtEOXact_GUC(true, guc_nest_level);
+    SPI_finish();
 }
 
 void run_query(const char *sql) {
@@ -83,7 +101,7 @@ SettingTexts read_settings(const char *const *names, int name_count) {
                            "FROM pg_catalog.pg_settings WHERE name IN ");
     append_name_list(&sql, names, name_count);
 
-    SPI_connect();
+    int guc_nest_level = spi_begin();
     run_query(sql.data);
     for (uint64 r = 0; r < SPI_processed && result.count < name_count; ++r) {
         SettingText &row = result.rows[result.count++];
@@ -100,24 +118,24 @@ SettingTexts read_settings(const char *const *names, int name_count) {
         row.pending_restart = strcmp(spi_text(r, 8), "t") == 0;
     }
     read_file_values(result, names, name_count);
-    SPI_finish();
+    spi_end(guc_nest_level);
     return result;
 }
 
 int64 read_database_size() {
-    SPI_connect();
+    int guc_nest_level = spi_begin();
     run_query(
         "SELECT sum(pg_catalog.pg_database_size(oid))::int8 FROM pg_catalog.pg_database "
         "WHERE pg_catalog.has_database_privilege(oid, 'CONNECT') "
         "OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')");
     int64 size = spi_is_null(0, 1) ? -1 : strtoll(spi_text(0, 1), nullptr, 10);
-    SPI_finish();
+    spi_end(guc_nest_level);
     return size;
 }
 
 OldestTransaction read_oldest_transaction() {
     OldestTransaction oldest{};
-    SPI_connect();
+    int guc_nest_level = spi_begin();
     run_query(
         "SELECT pid, extract(epoch FROM pg_catalog.clock_timestamp() - xact_start)::float8, "
         "coalesce(application_name, ''), coalesce(state, '') "
@@ -131,7 +149,7 @@ OldestTransaction read_oldest_transaction() {
         strlcpy(oldest.application_name, spi_text(0, 3), sizeof oldest.application_name);
         strlcpy(oldest.state, spi_text(0, 4), sizeof oldest.state);
     }
-    SPI_finish();
+    spi_end(guc_nest_level);
     return oldest;
 }
 

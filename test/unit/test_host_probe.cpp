@@ -90,6 +90,15 @@ TEST(CpuUsageBetween, NoTicksOrCountersGoingBackwardsGiveNothing) {
     EXPECT_FALSE(cpu_usage_between({2000, 10, 500, 8000, 100, 0, 20, 5}, sample));
 }
 
+// Found by fuzz_proc_stat: the elapsed ticks summed past 2^64 and wrapped, so busy ticks
+// (total - idle - iowait) wrapped too and utilisation came out far above 1.
+TEST(CpuUsageBetween, TicksSummingPast64BitsGiveNothing) {
+    auto before = parse_proc_stat("cpu  18073709551615 0 0 0 0 0 0 0\n");
+    auto after = parse_proc_stat("cpu  18446744073709551615 1 0 18426744073709551615 0 0 0 0\n");
+    ASSERT_TRUE(before && after);
+    EXPECT_FALSE(cpu_usage_between(*before, *after));
+}
+
 // ---- /proc/meminfo, /proc/loadavg, CPU lists ----
 
 TEST(ParseMeminfo, ConvertsKilobytesToBytes) {
