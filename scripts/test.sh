@@ -7,8 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# --postgres-only: the pg_regress and TAP suites alone, packages already installed (the
+# version matrix runs this inside its chroots, test/matrix/run.sh).
+postgres_only=false
+[ "${1:-}" = --postgres-only ] && postgres_only=true
 
-scripts/install-deps.sh
+$postgres_only || scripts/install-deps.sh
 . scripts/common.sh
 
 make -s -j"$(nproc)" PG_CONFIG="$SYSTEM_PG_CONFIG"
@@ -25,8 +29,10 @@ SCRATCH=$(make_scratch_dir)
 trap 'rm -rf "$SCRATCH"' EXIT
 make_private_install "$SCRATCH/install"
 
-run_suite "unit tests" make -s -j"$(nproc)" unittest
-run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
+if ! $postgres_only; then
+    run_suite "unit tests" make -s -j"$(nproc)" unittest
+    run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
+fi
 
 regress() {
     as_test_user make -s installcheck PG_CONFIG="$PG_CONFIG" \
