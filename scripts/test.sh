@@ -53,6 +53,12 @@ integration() {
 }
 run_suite "integration (TAP)" integration
 
+# The version matrix (README, Versions), one suite per version, on request: a cold run
+# (chroots built from nothing) takes longer than every other suite together.
+if ! $postgres_only && [ "${POOL_OPTIMIZER_MATRIX:-0}" = 1 ]; then
+    for v in 17 18; do run_suite "PostgreSQL $v (test/matrix)" test/matrix/run.sh "$v"; done
+fi
+
 echo
 echo "summary: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -58,6 +58,15 @@ inline ShmemRequest install_shmem_request(ShmemRequest request) {
 #endif
 }
 
+// Settings under `prefix` that no module defines are refused from 15; before, warned about.
+inline void reserve_guc_prefix(const char *prefix) {
+#if PG_VERSION_NUM >= 150000
+    MarkGUCPrefixReserved(prefix);
+#else
+    EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
 // Index of this backend's per-backend slot, -1 when it has none yet.
 inline int my_backend_slot() {
 #if PG_VERSION_NUM >= 170000
