@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debian chroots for the version matrix, sourced by test/matrix/run.sh.
 # One chroot per Debian suite, built with debootstrap and kept in $MATRIX_CACHE; it is
 # rebuilt only when the suite or its package list changes (a stamp file holds both).
@@ -18,7 +19,9 @@ suite_for_version() {
 # Building and testing needs; postgresql-server-dev-N depends on the clang and llvm
 # that its PGXS uses for bitcode, so the chroot builds bitcode just as the host does.
 chroot_packages() {
-    echo "postgresql-$1 postgresql-server-dev-$1 make g++ libboost-dev libkrb5-dev libipc-run-perl"
+    local extra=""
+    [ "$1" -lt 14 ] && extra=" libssl-dev"  # libpq-be.h includes openssl/ssl.h up to 13
+    echo "postgresql-$1 postgresql-server-dev-$1 make g++ libboost-dev libkrb5-dev libipc-run-perl$extra"
 }
 
 # Runs a command in ROOT with /proc, /sys and /dev mounted (the extension reads /proc,
@@ -29,6 +32,7 @@ chroot_packages() {
 MATRIX_STEP_TIMEOUT=${POOL_OPTIMIZER_MATRIX_STEP_TIMEOUT:-40m}
 in_chroot() {
     local root=$1; shift
+    # shellcheck disable=SC2016  # the inner script expands its own arguments
     timeout -k 30s "$MATRIX_STEP_TIMEOUT" \
         unshare --mount --pid --fork --kill-child --propagation private -- bash -c '
         set -e
