@@ -16,6 +16,11 @@ extern "C" {
 }
 #endif
 
+#if PG_VERSION_NUM < 140000
+// idle_session_timeout arrived in 14: its SQLSTATE is never raised before.
+#define ERRCODE_IDLE_SESSION_TIMEOUT MAKE_SQLSTATE('5', '7', 'P', '0', '5')
+#endif
+
 namespace poolopt::pg::compat {
 
 // Materialized set-returning function setup: the tuple store and descriptor that
@@ -64,6 +69,15 @@ inline void reserve_guc_prefix(const char *prefix) {
     MarkGUCPrefixReserved(prefix);
 #else
     EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
+// idle_session_timeout in ms; 0 (disabled) before 14, which lacks the setting.
+inline int idle_session_timeout_ms() {
+#if PG_VERSION_NUM >= 140000
+    return IdleSessionTimeout;
+#else
+    return 0;
 #endif
 }
 

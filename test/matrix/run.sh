@@ -40,7 +40,7 @@ test_in_chroot() {
         # The glue only: it holds every PostgreSQL difference. src/core needs GCC 11's
         # floating-point std::from_chars, and bullseye has GCC 10.
         in_chroot "$root" runuser -u postgres -- sh -c "cd $src && objs=\$(ls src/pg/*.cpp | sed 's/cpp\$/o/') &&
-            make -s -j$(nproc) PG_CONFIG=$pg_config \$objs \$(echo \$objs | sed 's/\.o/.bc/g')" || status=$?
+            make -k -s -j$(nproc) PG_CONFIG=$pg_config \$objs \$(echo \$objs | sed 's/\.o/.bc/g')" || status=$?
     else
         in_chroot "$root" runuser -u postgres -- env PG_MAJOR="$version" \
             bash "$src/scripts/test.sh" --postgres-only || status=$?
