@@ -21,7 +21,8 @@ PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno
 SHLIB_LINK += -lstdc++
 
 REGRESS      = setup functions gucs pools settings security
-REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
+# UTF8 whatever the locale: psql aligns the non-ASCII reasons (−, ×) by characters.
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE) --encoding=UTF8
 REGRESS_INSTANCE ?= ./tmp_check
 
 EXTRA_CLEAN = $(OBJS:.o=.d) tmp_check results regression.diffs regression.out test/build

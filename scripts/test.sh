@@ -7,8 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# --postgres-only: the pg_regress and TAP suites alone, packages already installed (the
+# version matrix runs this inside its chroots, test/matrix/run.sh).
+postgres_only=false
+[ "${1:-}" = --postgres-only ] && postgres_only=true
 
-scripts/install-deps.sh
+$postgres_only || scripts/install-deps.sh
 . scripts/common.sh
 
 make -s -j"$(nproc)" PG_CONFIG="$SYSTEM_PG_CONFIG"
@@ -25,10 +29,12 @@ SCRATCH=$(make_scratch_dir)
 trap 'rm -rf "$SCRATCH"' EXIT
 make_private_install "$SCRATCH/install"
 
-run_suite "unit tests" make -s -j"$(nproc)" unittest
-run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
-# Every parser target for FUZZ_SECONDS each (20 s keeps CI short; run longer by hand).
-run_suite "fuzzing (libFuzzer)" make -s -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+if ! $postgres_only; then
+    run_suite "unit tests" make -s -j"$(nproc)" unittest
+    run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
+    # Every parser target for FUZZ_SECONDS each (20 s keeps CI short; run longer by hand).
+    run_suite "fuzzing (libFuzzer)" make -s -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+fi
 
 regress() {
     as_test_user make -s installcheck PG_CONFIG="$PG_CONFIG" \
@@ -48,6 +54,12 @@ integration() {
         prove --timer -v "$ROOT"/test/integration/t/*.pl
 }
 run_suite "integration (TAP)" integration
+
+# The version matrix (README, Versions), one suite per version, on request: a cold run
+# (chroots built from nothing) takes longer than every other suite together.
+if ! $postgres_only && [ "${POOL_OPTIMIZER_MATRIX:-0}" = 1 ]; then
+    for v in 17 18; do run_suite "PostgreSQL $v (test/matrix)" test/matrix/run.sh "$v"; done
+fi
 
 echo
 echo "summary: $passed passed, $failed failed"

@@ -1,20 +1,83 @@
 // Every difference between the PostgreSQL versions we build for lives here.
 #pragma once
 
+#include <cmath>
+
 #include "pg/postgres_headers.hpp"
 
+#if PG_VERSION_NUM < 130000
+#error "pool_optimizer needs PostgreSQL 13 or later"
+#endif
+
 #if PG_VERSION_NUM < 150000
-#error "pool_optimizer needs PostgreSQL 15 or later (shmem_request_hook)"
+extern "C" {
+#include "postmaster/autovacuum.h"
+#include "replication/walsender.h"
+}
+#endif
+
+#if PG_VERSION_NUM < 140000
+// idle_session_timeout arrived in 14: its SQLSTATE is never raised before.
+#define ERRCODE_IDLE_SESSION_TIMEOUT MAKE_SQLSTATE('5', '7', 'P', '0', '5')
 #endif
 
 namespace poolopt::pg::compat {
 
-// Materialized set-returning function setup.
+// Materialized set-returning function setup: the tuple store and descriptor that
+// RowBuilder::emit fills.
 inline void init_materialized_srf(FunctionCallInfo fcinfo) {
 #if PG_VERSION_NUM >= 160000
     InitMaterializedSRF(fcinfo, 0);
-#else
+#elif PG_VERSION_NUM >= 150000
     SetSingleFuncCall(fcinfo, 0);
+#else
+    // What SetSingleFuncCall does from 15 on.
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (!rsinfo || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("set-valued function called in context that cannot accept a set")));
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "return type must be a row type");
+    MemoryContext previous = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+    rsinfo->returnMode = SFRM_Materialize;
+    rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+    rsinfo->setDesc = CreateTupleDescCopy(desc);
+    MemoryContextSwitchTo(previous);
+#endif
+}
+
+using ShmemRequest = void (*)(void);
+
+// Has `request` reserve shared memory and LWLocks when PostgreSQL allows it: in
+// shmem_request_hook from 15 (returns the hook it replaces, to be called first), directly
+// from _PG_init of a preloaded library before (returns nullptr).
+inline ShmemRequest install_shmem_request(ShmemRequest request) {
+#if PG_VERSION_NUM >= 150000
+    ShmemRequest previous = shmem_request_hook;
+    shmem_request_hook = request;
+    return previous;
+#else
+    request();
+    return nullptr;
+#endif
+}
+
+// Settings under `prefix` that no module defines are refused from 15; before, warned about.
+inline void reserve_guc_prefix(const char *prefix) {
+#if PG_VERSION_NUM >= 150000
+    MarkGUCPrefixReserved(prefix);
+#else
+    EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
+// idle_session_timeout in ms; 0 (disabled) before 14, which lacks the setting.
+inline int idle_session_timeout_ms() {
+#if PG_VERSION_NUM >= 140000
+    return IdleSessionTimeout;
+#else
+    return 0;
 #endif
 }
 
@@ -31,8 +94,12 @@ inline int my_backend_slot() {
 inline int backend_slot_count() {
 #if PG_VERSION_NUM >= 170000
     return MaxBackends + NUM_AUXILIARY_PROCS;
-#else
+#elif PG_VERSION_NUM >= 150000
     return MaxBackends;
+#else
+    // MaxBackends is still 0 in _PG_init, where shared memory is requested: the
+    // postmaster's InitializeMaxBackends() formula of 13 and 14.
+    return MaxConnections + autovacuum_max_workers + 1 + max_worker_processes + max_wal_senders;
 #endif
 }
 
@@ -82,6 +149,7 @@ inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
     f.rows_read = e->tuples_returned + e->tuples_fetched;
     f.rows_written = e->tuples_inserted + e->tuples_updated + e->tuples_deleted;
 #else
+#if PG_VERSION_NUM >= 140000
     f.active_time_ms = e->total_active_time / 1000.0;
     f.idle_in_transaction_time_ms = e->total_idle_in_xact_time / 1000.0;
     f.session_time_ms = e->total_session_time / 1000.0;
@@ -89,6 +157,11 @@ inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
     f.sessions_abandoned = e->n_sessions_abandoned;
     f.sessions_fatal = e->n_sessions_fatal;
     f.sessions_killed = e->n_sessions_killed;
+#else
+    // Session statistics arrived in 14: unknown times (NaN, shown as NULL), no sessions.
+    f.active_time_ms = f.idle_in_transaction_time_ms = f.session_time_ms = NAN;
+    f.sessions = f.sessions_abandoned = f.sessions_fatal = f.sessions_killed = 0;
+#endif
     f.xact_commit = e->n_xact_commit;
     f.xact_rollback = e->n_xact_rollback;
     f.temp_files = e->n_temp_files;
@@ -102,13 +175,22 @@ inline DatabaseCounterFields database_counters(const PgStat_StatDBEntry *e) {
 }
 
 // Checkpoints started by the timer and on request: pg_stat_bgwriter up to 16,
-// pg_stat_checkpointer from 17.
+// pg_stat_checkpointer from 17; the statistics collector's global stats before 15.
 inline void checkpoint_counts(int64 *timed, int64 *requested) {
-    PgStat_CheckpointerStats *stats = pgstat_fetch_stat_checkpointer();
 #if PG_VERSION_NUM >= 170000
+    PgStat_CheckpointerStats *stats = pgstat_fetch_stat_checkpointer();
     *timed = stats->num_timed;
     *requested = stats->num_requested;
+#elif PG_VERSION_NUM >= 150000
+    PgStat_CheckpointerStats *stats = pgstat_fetch_stat_checkpointer();
+    *timed = stats->timed_checkpoints;
+    *requested = stats->requested_checkpoints;
+#elif PG_VERSION_NUM >= 140000
+    PgStat_GlobalStats *stats = pgstat_fetch_global();
+    *timed = stats->checkpointer.timed_checkpoints;
+    *requested = stats->checkpointer.requested_checkpoints;
 #else
+    PgStat_GlobalStats *stats = pgstat_fetch_global();
     *timed = stats->timed_checkpoints;
     *requested = stats->requested_checkpoints;
 #endif

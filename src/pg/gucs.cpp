@@ -1,6 +1,6 @@
 #include "pg/gucs.hpp"
 
-#include "pg/postgres_headers.hpp"
+#include "pg/compat.hpp"
 
 namespace poolopt::pg::gucs {
 
@@ -128,7 +128,7 @@ void define_all() {
                              "Whether pool statistics and the adaptation history are kept across "
                              "clean server restarts.",
                              nullptr, &save, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-    MarkGUCPrefixReserved("pool_optimizer");
+    compat::reserve_guc_prefix("pool_optimizer");
 }
 
 }  // namespace poolopt::pg::gucs

@@ -18,7 +18,7 @@ void _PG_init(void);
 namespace poolopt::pg {
 namespace {
 
-shmem_request_hook_type previous_shmem_request = nullptr;
+compat::ShmemRequest previous_shmem_request = nullptr;
 shmem_startup_hook_type previous_shmem_startup = nullptr;
 
 extern "C" void on_shmem_request(void) {
@@ -51,8 +51,7 @@ extern "C" void _PG_init(void) {
 
     gucs::define_all();
     gucs::warn_about_inverted_pool_bounds();
-    previous_shmem_request = shmem_request_hook;
-    shmem_request_hook = on_shmem_request;
+    previous_shmem_request = compat::install_shmem_request(on_shmem_request);
     previous_shmem_startup = shmem_startup_hook;
     shmem_startup_hook = on_shmem_startup;
     install_event_hooks();

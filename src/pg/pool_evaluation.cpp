@@ -64,7 +64,7 @@ core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow windo
     server.max_connections = MaxConnections;
     server.reserved_connections = compat::reserved_connections();
     server.other_connections = 0;
-    server.idle_session_timeout_seconds = IdleSessionTimeout / 1000.0;
+    server.idle_session_timeout_seconds = compat::idle_session_timeout_ms() / 1000.0;
     server.idle_in_transaction_session_timeout_seconds = IdleInTransactionSessionTimeout / 1000.0;
     return server;
 }

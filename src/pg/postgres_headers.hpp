@@ -24,12 +24,17 @@ extern "C" {
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
+// Split out of pgstat.h in 14 (feature tests, not versions: compat.hpp holds those).
+#if __has_include("utils/backend_status.h")
 #include "utils/backend_status.h"
+#endif
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#if __has_include("utils/wait_event.h")
 #include "utils/wait_event.h"
+#endif
 }

@@ -167,8 +167,10 @@ ok($slow >= 0 && $slow < 10 && $slow < $fast / 3,
 my ($rc, $out, $err) = $node->psql('postgres',
     'ALTER SYSTEM SET pool_optimizer.sample_interval = 5');
 isnt($rc, 0, 'an out-of-range sample_interval is refused');
+# PostgreSQL 17 prints the range with its unit.
+my $range = $node->pg_version >= 17 ? '\(10 ms \.\. 60000 ms\)' : '\(10 \.\. 60000\)';
 like($err,
-    qr/5 ms is outside the valid range for parameter "pool_optimizer\.sample_interval" \(10 \.\. 60000\)/,
+    qr/5 ms is outside the valid range for parameter "pool_optimizer\.sample_interval" $range/,
     'the refusal names the allowed range');
 ($rc, $out, $err) = $node->psql('postgres',
     q{ALTER SYSTEM SET pool_optimizer.sample_interval = 'often'});
@@ -331,7 +333,11 @@ my @crowd = map { session($node, 'crowd') } 1 .. 6;    # 2 slots left: superuser
     ($rc, $out, $err) = $node->psql('postgres', 'SELECT 1', extra_params => [ '-U', 'crowd_user' ]);
 }
 isnt($rc, 0, 'an ordinary role is refused the reserved slots');
-like($err, qr/remaining connection slots are reserved for non-replication superuser connections/,
+# PostgreSQL 16 reworded the message when it added pg_use_reserved_connections.
+my $reserved_for = $node->pg_version >= 16
+  ? 'roles with the SUPERUSER attribute'
+  : 'non-replication superuser connections';
+like($err, qr/remaining connection slots are reserved for \Q$reserved_for\E/,
     'with the reserved-slots message');
 push @crowd, map { session($node, 'crowd') } 1 .. 2;    # every slot taken
 {
