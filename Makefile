@@ -6,7 +6,7 @@
 
 EXTENSION  = pool_optimizer
 MODULE_big = pool_optimizer
-DATA       = pool_optimizer--1.0.sql
+DATA       = pool_optimizer--1.0.sql pool_optimizer--1.1.sql pool_optimizer--1.0--1.1.sql
 PGFILEDESC = "pool_optimizer - measured connection pool and server setting recommendations"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
@@ -20,7 +20,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK += -lstdc++
 
-REGRESS      = setup functions gucs pools settings privileges
+REGRESS      = setup functions gucs pools settings privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE)
 REGRESS_INSTANCE ?= ./tmp_check
 

@@ -16,6 +16,7 @@ SELECT * FROM pool_budget();
 SELECT * FROM pool_config('sqlalchemy');
 SELECT * FROM pool_size_for(100, '10 ms');
 SELECT * FROM pool_adjustments();
+SELECT * FROM pool_overview();
 SELECT pool_optimizer_reset();
 RESET ROLE;
 
@@ -34,6 +35,7 @@ SELECT count(*) = 1 AS can_read FROM pool_budget();
 SELECT count(*) > 0 AS can_read FROM pool_config('pgbouncer');
 SELECT pool_size AS can_read FROM pool_size_for(100, '10 ms');
 SELECT count(*) >= 0 AS can_read FROM pool_adjustments();
+SELECT count(*) = 1 AS can_read FROM pool_overview();
 SELECT pool_optimizer_reset();
 RESET ROLE;
 
