@@ -81,3 +81,15 @@ unittest-sanitized: test/build/run_unit_tests_sanitized
 
 .PHONY: unittest unittest-sanitized check-core-purity
 
+
+# ---- Release tarball ------------------------------------------------------------------
+# pool_optimizer-<META.json version>.tar.gz of the committed tree (git archive: uncommitted
+# changes are not in it). .gitattributes leaves debian/ out, so that the tarball also
+# serves as Debian's orig tarball. scripts/check-package.sh builds from it.
+DIST_VERSION = $(shell perl -MJSON::PP -0777 -ne 'print decode_json($$_)->{version}' META.json)
+DIST_NAME = $(EXTENSION)-$(DIST_VERSION)
+DIST_DIR ?= .
+dist:
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are not in the tarball"
+	git archive --format=tar.gz --prefix=$(DIST_NAME)/ -o $(DIST_DIR)/$(DIST_NAME).tar.gz HEAD
+.PHONY: dist
