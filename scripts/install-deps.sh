@@ -11,6 +11,8 @@ packages=(
     libboost-dev         # Boost.Lockfree, header-only
     libgtest-dev         # C++ unit tests
     libipc-run-perl      # TAP integration tests (PostgreSQL::Test::Cluster)
+    libyaml-libyaml-perl # TAP test of contrib/postgres_exporter (YAML::XS)
+    debhelper postgresql-server-dev-all  # scripts/check-package.sh: dpkg-buildpackage, pg_buildext
 )
 
 missing=()

@@ -47,6 +47,9 @@ integration() {
 }
 run_suite "integration (TAP)" integration
 
+# META.json, make dist, and the .deb built from the tarball, unpacked and regression-tested.
+run_suite "packaging" scripts/check-package.sh
+
 echo
 echo "summary: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
