@@ -6,7 +6,7 @@
 
 EXTENSION  = pool_optimizer
 MODULE_big = pool_optimizer
-DATA       = pool_optimizer--1.0.sql
+DATA       = pool_optimizer--1.0.sql pool_optimizer--1.1.sql pool_optimizer--1.0--1.1.sql
 PGFILEDESC = "pool_optimizer - measured connection pool and server setting recommendations"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
@@ -20,7 +20,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK += -lstdc++
 
-REGRESS      = setup functions gucs pools settings security
+REGRESS      = setup functions gucs pools settings security upgrade
 # UTF8 whatever the locale: psql aligns the non-ASCII reasons (−, ×) by characters.
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf --temp-instance=$(REGRESS_INSTANCE) --encoding=UTF8
 REGRESS_INSTANCE ?= ./tmp_check
@@ -125,3 +125,15 @@ fuzz-run-%: $(FUZZ_DIR)/%
 fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build
+
+# ---- Release tarball ------------------------------------------------------------------
+# pool_optimizer-<META.json version>.tar.gz of the committed tree (git archive: uncommitted
+# changes are not in it). .gitattributes leaves debian/ out, so that the tarball also
+# serves as Debian's orig tarball. scripts/check-package.sh builds from it.
+DIST_VERSION = $(shell perl -MJSON::PP -0777 -ne 'print decode_json($$_)->{version}' META.json)
+DIST_NAME = $(EXTENSION)-$(DIST_VERSION)
+DIST_DIR ?= .
+dist:
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are not in the tarball"
+	git archive --format=tar.gz --prefix=$(DIST_NAME)/ -o $(DIST_DIR)/$(DIST_NAME).tar.gz HEAD
+.PHONY: dist

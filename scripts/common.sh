@@ -24,9 +24,10 @@ make_scratch_dir() {
 # Copies the system's PostgreSQL into DIR and installs the freshly built extension there,
 # as PostgreSQL's own "make check" does: PostgreSQL finds its share and lib directories
 # relative to its binaries, so tests need neither root nor a change to the system.
-# Sets PG_BINDIR and PG_CONFIG to the private copy.
+# Sets PG_BINDIR and PG_CONFIG to the private copy. With a .deb as second argument, the
+# extension comes from that package instead (any copy of it the system has is removed first).
 make_private_install() {
-    local dir=$1 libdir sharedir
+    local dir=$1 deb=${2:-} libdir sharedir
     libdir=$("$SYSTEM_PG_CONFIG" --pkglibdir)
     sharedir=$("$SYSTEM_PG_CONFIG" --sharedir)
     local bindir; bindir=$("$SYSTEM_PG_CONFIG" --bindir)
@@ -34,7 +35,13 @@ make_private_install() {
     cp -a "$(dirname "$bindir")/." "$dir$(dirname "$bindir")/"
     cp -a "$sharedir" "$dir$(dirname "$sharedir")/"
     [ -d "$dir$libdir" ] || cp -a "$libdir" "$dir$(dirname "$libdir")/"
-    make -s install PG_CONFIG="$SYSTEM_PG_CONFIG" DESTDIR="$dir" >/dev/null
+    if [ -n "$deb" ]; then
+        rm -rf "$dir$libdir"/pool_optimizer.so "$dir$libdir"/bitcode/pool_optimizer* \
+            "$dir$sharedir"/extension/pool_optimizer[.-]*
+        dpkg-deb -x "$deb" "$dir"
+    else
+        make -s install PG_CONFIG="$SYSTEM_PG_CONFIG" DESTDIR="$dir" >/dev/null
+    fi
     PG_BINDIR=$dir$bindir
     PG_CONFIG=$PG_BINDIR/pg_config
     PGXS_DIR=$(dirname "$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")")

@@ -12,6 +12,8 @@ packages=(
     libgtest-dev         # C++ unit tests
     libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes of clang-14 (make fuzz)
     libipc-run-perl      # TAP integration tests (PostgreSQL::Test::Cluster)
+    libyaml-libyaml-perl # TAP test of contrib/postgres_exporter (YAML::XS)
+    debhelper postgresql-server-dev-all  # scripts/check-package.sh: dpkg-buildpackage, pg_buildext
 )
 
 missing=()

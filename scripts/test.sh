@@ -55,6 +55,9 @@ integration() {
 }
 run_suite "integration (TAP)" integration
 
+# META.json, make dist, and the .deb built from the tarball, unpacked and regression-tested.
+run_suite "packaging" scripts/check-package.sh
+
 # The version matrix (README, Versions), one suite per version, on request: a cold run
 # (chroots built from nothing) takes longer than every other suite together.
 if ! $postgres_only && [ "${POOL_OPTIMIZER_MATRIX:-0}" = 1 ]; then
