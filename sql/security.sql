@@ -81,12 +81,18 @@ END $$;
 SELECT name, rows_holding(call, 'qtext-marker-7c1e') AS rows_with_query_text
 FROM extension_calls WHERE NOT returns_void ORDER BY name;
 
--- ---- search_path: every function is C code, or pins search_path if it is SQL.
+-- ---- search_path: every function is C code, or, if it is SQL, has a SQL-standard body
+-- (BEGIN ATOMIC: what it calls is bound when it is created) or pins search_path.
 SELECT name, l.lanname, p.proconfig
 FROM extension_calls JOIN pg_proc p ON p.oid = function
 JOIN pg_language l ON l.oid = p.prolang
 WHERE l.lanname NOT IN ('c', 'internal')
+  AND p.prosqlbody IS NULL
   AND NOT coalesce(array_to_string(p.proconfig, ',') LIKE '%search_path=%', false);
+SELECT name, l.lanname, p.prosqlbody IS NOT NULL AS bound_at_creation
+FROM extension_calls JOIN pg_proc p ON p.oid = function
+JOIN pg_language l ON l.oid = p.prolang
+WHERE l.lanname NOT IN ('c', 'internal');
 
 -- A hostile schema ahead of pg_catalog, with look-alikes of what queries use: operators,
 -- an aggregate, functions and types. Calling any of them raises an error, so a function
