@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -80,6 +81,7 @@ inline std::optional<int64_t> parse_i64(std::string_view text) noexcept {
     return value;
 }
 
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
 inline std::optional<double> parse_non_negative_double(std::string_view text) noexcept {
     double value = 0;
     auto [end, error] =
@@ -90,6 +92,33 @@ inline std::optional<double> parse_non_negative_double(std::string_view text) no
     }
     return value;
 }
+#else
+// Before GCC 11 (Debian bullseye, PostgreSQL 13) libstdc++ has no floating-point
+// from_chars. The same grammar, digits with at most one '.', checked here, then strtod on a
+// bounded copy: PostgreSQL keeps LC_NUMERIC at "C" in every backend, so '.' is the point.
+inline std::optional<double> parse_non_negative_double(std::string_view text) noexcept {
+    constexpr size_t kMaxDigits = 64;
+    if (text.empty() || text.size() > kMaxDigits) return std::nullopt;
+    bool point = false, digit = false;
+    for (char c : text) {
+        if (c == '.' && !point) {
+            point = true;
+        } else if (c >= '0' && c <= '9') {
+            digit = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!digit) return std::nullopt;
+    char copy[kMaxDigits + 1];
+    text.copy(copy, text.size());
+    copy[text.size()] = '\0';
+    char *end = nullptr;
+    double value = std::strtod(copy, &end);
+    if (end != copy + text.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+#endif
 
 // GNU strerror_r returns the message, XSI strerror_r fills the buffer: accept either.
 [[maybe_unused]] inline const char *strerror_result(const char *message, const char *) noexcept {
