@@ -56,7 +56,7 @@ integration() {
 run_suite "integration (TAP)" integration
 
 # META.json, make dist, and the .deb built from the tarball, unpacked and regression-tested.
-run_suite "packaging" scripts/check-package.sh
+$postgres_only || run_suite "packaging" scripts/check-package.sh
 
 # The version matrix (README, Versions), one suite per version, on request: a cold run
 # (chroots built from nothing) takes longer than every other suite together.

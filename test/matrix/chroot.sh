@@ -21,7 +21,7 @@ suite_for_version() {
 chroot_packages() {
     local extra=""
     [ "$1" -lt 14 ] && extra=" libssl-dev"  # libpq-be.h includes openssl/ssl.h up to 13
-    echo "postgresql-$1 postgresql-server-dev-$1 make g++ libboost-dev libkrb5-dev libipc-run-perl$extra"
+    echo "postgresql-$1 postgresql-server-dev-$1 make g++ libboost-dev libkrb5-dev libipc-run-perl libyaml-libyaml-perl$extra"
 }
 
 # Runs a command in ROOT with /proc, /sys and /dev mounted (the extension reads /proc,
@@ -64,6 +64,19 @@ ensure_chroot() {
     (
         flock 9
         [ "$(cat "$root/.matrix-stamp" 2>/dev/null)" = "$stamp" ] && exit 0
+        # Same suite, another package list: install the list into the cached tree rather
+        # than bootstrapping it again (minutes instead of ten).
+        if [ -d "$root" ] && [ "$(cut -d' ' -f1 "$root/.matrix-stamp" 2>/dev/null)" = "$suite" ]; then
+            echo "matrix: updating the packages of the $suite chroot" >&2
+            # shellcheck disable=SC2086  # the package list is words
+            if in_chroot "$root" sh -c "export DEBIAN_FRONTEND=noninteractive &&
+                apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages &&
+                apt-get clean" >>"$MATRIX_CACHE/$suite.log" 2>&1; then
+                echo "$stamp" >"$root/.matrix-stamp"
+                exit 0
+            fi
+            echo "matrix: updating failed, building the $suite chroot afresh" >&2
+        fi
         ensure_debootstrap >&2
         echo "matrix: building the $suite chroot for PostgreSQL $version in $root" >&2
         rm -rf "$root.new"
