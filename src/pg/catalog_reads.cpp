@@ -8,6 +8,8 @@ extern "C" {
 #include "utils/builtins.h"
 }
 
+#include "pg/setting_reads.hpp"
+
 namespace poolopt::pg {
 namespace {
 
@@ -38,6 +40,8 @@ void run_query(const char *sql) {
              sql);
 }
 
+constexpr int kMaxPendingNames = 64;
+
 void read_file_values(SettingTexts &result, const char *const *names, int count) {
     run_query(
         "SELECT pg_catalog.has_function_privilege("
@@ -52,9 +56,18 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
                            // A restart-only setting changed in the files is reported with
                            // the error "setting could not be applied": that is the
                            // pending value; other errors mean the value is not used.
-                           "AND (error IS NULL OR pg_catalog.lower(name) IN "
-                           "(SELECT name FROM pg_catalog.pg_settings WHERE pending_restart)) "
-                           "AND pg_catalog.lower(name) IN ");
+                           "AND (error IS NULL");
+    // The settings pending a restart, as read from the variables (no second pass over
+    // pg_settings).
+    const char *pending[kMaxPendingNames];
+    int pending_count = 0;
+    for (int i = 0; i < result.count && pending_count < kMaxPendingNames; ++i)
+        if (result.rows[i].pending_restart) pending[pending_count++] = result.rows[i].name;
+    if (pending_count > 0) {
+        appendStringInfoString(&sql, " OR pg_catalog.lower(name) IN ");
+        append_name_list(&sql, pending, pending_count);
+    }
+    appendStringInfoString(&sql, ") AND pg_catalog.lower(name) IN ");
     append_name_list(&sql, names, count);
     appendStringInfoString(&sql, " ORDER BY pg_catalog.lower(name), seqno DESC");
     run_query(sql.data);
@@ -75,30 +88,8 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
 SettingTexts read_settings(const char *const *names, int name_count) {
     SettingTexts result{};
     result.rows = static_cast<SettingText *>(palloc0(sizeof(SettingText) * name_count));
-    StringInfoData sql;
-    initStringInfo(&sql);
-    appendStringInfoString(&sql,
-                           "SELECT name, vartype, coalesce(unit, ''), context, reset_val, "
-                           "min_val::float8, max_val::float8, pending_restart "
-                           "FROM pg_catalog.pg_settings WHERE name IN ");
-    append_name_list(&sql, names, name_count);
-
+    read_setting_variables(names, name_count, &result);
     SPI_connect();
-    run_query(sql.data);
-    for (uint64 r = 0; r < SPI_processed && result.count < name_count; ++r) {
-        SettingText &row = result.rows[result.count++];
-        strlcpy(row.name, spi_text(r, 1), sizeof row.name);
-        strlcpy(row.vartype, spi_text(r, 2), sizeof row.vartype);
-        strlcpy(row.unit, spi_text(r, 3), sizeof row.unit);
-        strlcpy(row.context, spi_text(r, 4), sizeof row.context);
-        strlcpy(row.reset_val, spi_text(r, 5), sizeof row.reset_val);
-        row.has_bounds = !spi_is_null(r, 6) && !spi_is_null(r, 7);
-        if (row.has_bounds) {
-            row.min_val = strtod(spi_text(r, 6), nullptr);
-            row.max_val = strtod(spi_text(r, 7), nullptr);
-        }
-        row.pending_restart = strcmp(spi_text(r, 8), "t") == 0;
-    }
     read_file_values(result, names, name_count);
     SPI_finish();
     return result;
