@@ -8,6 +8,7 @@ extern "C" {
 #include "utils/builtins.h"
 }
 
+#include "pg/compat.hpp"
 #include "pg/setting_reads.hpp"
 
 namespace poolopt::pg {
@@ -106,23 +107,54 @@ int64 read_database_size() {
     return size;
 }
 
+namespace {
+
+// pg_stat_activity.state
+const char *state_name(BackendState state) {
+    switch (state) {
+        case STATE_IDLE:
+            return "idle";
+        case STATE_RUNNING:
+            return "active";
+        case STATE_IDLEINTRANSACTION:
+            return "idle in transaction";
+        case STATE_FASTPATH:
+            return "fastpath function call";
+        case STATE_IDLEINTRANSACTION_ABORTED:
+            return "idle in transaction (aborted)";
+        case STATE_DISABLED:
+            return "disabled";
+        default:
+            return "";
+    }
+}
+
+}  // namespace
+
+// From the backend status array as pg_stat_activity shows it (a row's xact_start is
+// visible to members of its role and of pg_read_all_stats), without a query.
 OldestTransaction read_oldest_transaction() {
     OldestTransaction oldest{};
-    SPI_connect();
-    run_query(
-        "SELECT pid, extract(epoch FROM pg_catalog.clock_timestamp() - xact_start)::float8, "
-        "coalesce(application_name, ''), coalesce(state, '') "
-        "FROM pg_catalog.pg_stat_activity "
-        "WHERE backend_type = 'client backend' AND xact_start IS NOT NULL "
-        "AND pid <> pg_catalog.pg_backend_pid() ORDER BY xact_start LIMIT 1");
-    if (SPI_processed > 0) {
+    bool read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+    TimestampTz oldest_start = 0;
+    int backends = pgstat_fetch_stat_numbackends();
+    for (int i = 1; i <= backends; ++i) {
+        LocalPgBackendStatus *local = compat::local_backend_status(i);
+        if (!local) continue;
+        const PgBackendStatus &be = local->backendStatus;
+        if (be.st_backendType != B_BACKEND || be.st_procpid == MyProcPid) continue;
+        if (be.st_xact_start_timestamp == 0) continue;
+        if (!read_all && !has_privs_of_role(GetUserId(), be.st_userid)) continue;
+        if (oldest.found && be.st_xact_start_timestamp >= oldest_start) continue;
         oldest.found = true;
-        oldest.pid = int32(strtol(spi_text(0, 1), nullptr, 10));
-        oldest.age_seconds = strtod(spi_text(0, 2), nullptr);
-        strlcpy(oldest.application_name, spi_text(0, 3), sizeof oldest.application_name);
-        strlcpy(oldest.state, spi_text(0, 4), sizeof oldest.state);
+        oldest_start = be.st_xact_start_timestamp;
+        oldest.pid = be.st_procpid;
+        strlcpy(oldest.application_name, be.st_appname ? be.st_appname : "",
+                sizeof oldest.application_name);
+        strlcpy(oldest.state, state_name(be.st_state), sizeof oldest.state);
     }
-    SPI_finish();
+    if (oldest.found)
+        oldest.age_seconds = double(GetCurrentTimestamp() - oldest_start) / USECS_PER_SEC;
     return oldest;
 }
 
