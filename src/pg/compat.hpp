@@ -4,6 +4,7 @@
 #include "pg/postgres_headers.hpp"
 
 extern "C" {
+#include "catalog/pg_database.h"
 #include "utils/guc_tables.h"
 }
 

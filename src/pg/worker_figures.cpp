@@ -57,11 +57,13 @@ void measure_database_sizes_if_due(const SharedView &view, int64_t now_micros) {
         return;
     // Set before measuring: a measurement that raises an error waits its turn again.
     g_last_size_attempt_micros = now_micros;
+    MemoryContext caller = CurrentMemoryContext;  // the transaction's end leaves another
     auto *sizes = static_cast<DatabaseSizes *>(palloc0(sizeof(DatabaseSizes)));
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     measure_into(sizes);
     CommitTransactionCommand();
+    MemoryContextSwitchTo(caller);
     sizes->measured_micros = now_micros;
     LWLockAcquire(view.lock, LW_EXCLUSIVE);
     view.state->database_sizes = *sizes;
