@@ -9,6 +9,9 @@ extern "C" {
 #include "utils/guc.h"
 }
 
+#include "pg/compat.hpp"
+#include "pg/setting_reads.hpp"
+
 namespace poolopt::pg {
 namespace {
 
@@ -56,6 +59,8 @@ void run_query(const char *sql) {
              sql);
 }
 
+constexpr int kMaxPendingNames = 64;
+
 void read_file_values(SettingTexts &result, const char *const *names, int count) {
     run_query(
         "SELECT pg_catalog.has_function_privilege("
@@ -70,9 +75,18 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
                            // A restart-only setting changed in the files is reported with
                            // the error "setting could not be applied": that is the
                            // pending value; other errors mean the value is not used.
-                           "AND (error IS NULL OR pg_catalog.lower(name) IN "
-                           "(SELECT name FROM pg_catalog.pg_settings WHERE pending_restart)) "
-                           "AND pg_catalog.lower(name) IN ");
+                           "AND (error IS NULL");
+    // The settings pending a restart, as read from the variables (no second pass over
+    // pg_settings).
+    const char *pending[kMaxPendingNames];
+    int pending_count = 0;
+    for (int i = 0; i < result.count && pending_count < kMaxPendingNames; ++i)
+        if (result.rows[i].pending_restart) pending[pending_count++] = result.rows[i].name;
+    if (pending_count > 0) {
+        appendStringInfoString(&sql, " OR pg_catalog.lower(name) IN ");
+        append_name_list(&sql, pending, pending_count);
+    }
+    appendStringInfoString(&sql, ") AND pg_catalog.lower(name) IN ");
     append_name_list(&sql, names, count);
     appendStringInfoString(&sql, " ORDER BY pg_catalog.lower(name), seqno DESC");
     run_query(sql.data);
@@ -93,30 +107,8 @@ void read_file_values(SettingTexts &result, const char *const *names, int count)
 SettingTexts read_settings(const char *const *names, int name_count) {
     SettingTexts result{};
     result.rows = static_cast<SettingText *>(palloc0(sizeof(SettingText) * name_count));
-    StringInfoData sql;
-    initStringInfo(&sql);
-    appendStringInfoString(&sql,
-                           "SELECT name, vartype, coalesce(unit, ''), context, reset_val, "
-                           "min_val::float8, max_val::float8, pending_restart "
-                           "FROM pg_catalog.pg_settings WHERE name IN ");
-    append_name_list(&sql, names, name_count);
-
+    read_setting_variables(names, name_count, &result);
     int guc_nest_level = spi_begin();
-    run_query(sql.data);
-    for (uint64 r = 0; r < SPI_processed && result.count < name_count; ++r) {
-        SettingText &row = result.rows[result.count++];
-        strlcpy(row.name, spi_text(r, 1), sizeof row.name);
-        strlcpy(row.vartype, spi_text(r, 2), sizeof row.vartype);
-        strlcpy(row.unit, spi_text(r, 3), sizeof row.unit);
-        strlcpy(row.context, spi_text(r, 4), sizeof row.context);
-        strlcpy(row.reset_val, spi_text(r, 5), sizeof row.reset_val);
-        row.has_bounds = !spi_is_null(r, 6) && !spi_is_null(r, 7);
-        if (row.has_bounds) {
-            row.min_val = strtod(spi_text(r, 6), nullptr);
-            row.max_val = strtod(spi_text(r, 7), nullptr);
-        }
-        row.pending_restart = strcmp(spi_text(r, 8), "t") == 0;
-    }
     read_file_values(result, names, name_count);
     spi_end(guc_nest_level);
     return result;
@@ -133,23 +125,54 @@ int64 read_database_size() {
     return size;
 }
 
+namespace {
+
+// pg_stat_activity.state
+const char *state_name(BackendState state) {
+    switch (state) {
+        case STATE_IDLE:
+            return "idle";
+        case STATE_RUNNING:
+            return "active";
+        case STATE_IDLEINTRANSACTION:
+            return "idle in transaction";
+        case STATE_FASTPATH:
+            return "fastpath function call";
+        case STATE_IDLEINTRANSACTION_ABORTED:
+            return "idle in transaction (aborted)";
+        case STATE_DISABLED:
+            return "disabled";
+        default:
+            return "";
+    }
+}
+
+}  // namespace
+
+// From the backend status array as pg_stat_activity shows it (a row's xact_start is
+// visible to members of its role and of pg_read_all_stats), without a query.
 OldestTransaction read_oldest_transaction() {
     OldestTransaction oldest{};
-    int guc_nest_level = spi_begin();
-    run_query(
-        "SELECT pid, extract(epoch FROM pg_catalog.clock_timestamp() - xact_start)::float8, "
-        "coalesce(application_name, ''), coalesce(state, '') "
-        "FROM pg_catalog.pg_stat_activity "
-        "WHERE backend_type = 'client backend' AND xact_start IS NOT NULL "
-        "AND pid <> pg_catalog.pg_backend_pid() ORDER BY xact_start LIMIT 1");
-    if (SPI_processed > 0) {
+    bool read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+    TimestampTz oldest_start = 0;
+    int backends = pgstat_fetch_stat_numbackends();
+    for (int i = 1; i <= backends; ++i) {
+        LocalPgBackendStatus *local = compat::local_backend_status(i);
+        if (!local) continue;
+        const PgBackendStatus &be = local->backendStatus;
+        if (be.st_backendType != B_BACKEND || be.st_procpid == MyProcPid) continue;
+        if (be.st_xact_start_timestamp == 0) continue;
+        if (!read_all && !has_privs_of_role(GetUserId(), be.st_userid)) continue;
+        if (oldest.found && be.st_xact_start_timestamp >= oldest_start) continue;
         oldest.found = true;
-        oldest.pid = int32(strtol(spi_text(0, 1), nullptr, 10));
-        oldest.age_seconds = strtod(spi_text(0, 2), nullptr);
-        strlcpy(oldest.application_name, spi_text(0, 3), sizeof oldest.application_name);
-        strlcpy(oldest.state, spi_text(0, 4), sizeof oldest.state);
+        oldest_start = be.st_xact_start_timestamp;
+        oldest.pid = be.st_procpid;
+        strlcpy(oldest.application_name, be.st_appname ? be.st_appname : "",
+                sizeof oldest.application_name);
+        strlcpy(oldest.state, state_name(be.st_state), sizeof oldest.state);
     }
-    spi_end(guc_nest_level);
+    if (oldest.found)
+        oldest.age_seconds = double(GetCurrentTimestamp() - oldest_start) / USECS_PER_SEC;
     return oldest;
 }
 

@@ -1,10 +1,12 @@
-// What SQL functions read of the server through SPI: pg_settings rows, the configuration
-// files' values (pg_file_settings), the size of the databases and the oldest open
-// transaction. Never used by the worker, whose sampling path stays free of SQL. The queries
-// are constant (names are quoted literals) and run with search_path = pg_catalog, pg_temp.
+// What SQL functions read of the server outside shared memory: the advised settings (from
+// their variables), the configuration files' values (pg_file_settings, through SPI), the
+// size of the databases (through SPI, used until the worker has measured them) and the
+// oldest open transaction (the backend status array). Never used by the worker, whose
+// sampling path stays free of SQL. The SPI queries are constant (names are quoted literals)
+// and run with search_path = pg_catalog, pg_temp.
 //
-// Every result is plain data in palloc'd memory. SPI may raise an error at any point, so
-// call these only from frames that hold no C++ object with a destructor.
+// Every result is plain data in palloc'd memory. These may raise an error at any point, so
+// call them only from frames that hold no C++ object with a destructor.
 #pragma once
 
 #include "pg/postgres_headers.hpp"

@@ -9,6 +9,11 @@
 #error "pool_optimizer needs PostgreSQL 13 or later"
 #endif
 
+extern "C" {
+#include "catalog/pg_database.h"
+#include "utils/guc_tables.h"
+}
+
 #if PG_VERSION_NUM < 150000
 extern "C" {
 #include "postmaster/autovacuum.h"
@@ -193,6 +198,39 @@ inline void checkpoint_counts(int64 *timed, int64 *requested) {
     PgStat_GlobalStats *stats = pgstat_fetch_global();
     *timed = stats->timed_checkpoints;
     *requested = stats->requested_checkpoints;
+#endif
+}
+
+// ---- setting_recommendations(): settings and database sizes without SQL ----
+
+// The variable of a setting by its exact name, nullptr when the server has none. From 16
+// find_option() is exported; before, the sorted array is searched as find_option does.
+inline config_generic *find_setting(const char *name) {
+#if PG_VERSION_NUM >= 160000
+    return find_option(name, false, true, ERROR);
+#else
+    config_generic **variables = get_guc_variables();
+    int low = 0, high = GetNumConfigOptions() - 1;
+    while (low <= high) {
+        int middle = (low + high) / 2;
+        int order = pg_strcasecmp(name, variables[middle]->name);
+        if (order == 0) return variables[middle];
+        if (order < 0)
+            high = middle - 1;
+        else
+            low = middle + 1;
+    }
+    return nullptr;
+#endif
+}
+
+// Whether the current user may connect to the database, which pg_database_size() asks of
+// callers without pg_read_all_stats.
+inline bool may_connect_to_database(Oid database) {
+#if PG_VERSION_NUM >= 160000
+    return object_aclcheck(DatabaseRelationId, database, GetUserId(), ACL_CONNECT) == ACLCHECK_OK;
+#else
+    return pg_database_aclcheck(database, GetUserId(), ACL_CONNECT) == ACLCHECK_OK;
 #endif
 }
 

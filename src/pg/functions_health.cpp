@@ -1,6 +1,6 @@
 // pool_health(): the checks of core/health_checks.hpp on the live figures. The figures are
-// gathered first (shared memory copied out, the oldest transaction through SPI), judged
-// inside `guarded` into plain rows, and emitted last.
+// gathered first (shared memory copied out, the oldest transaction from the backend status
+// array), judged inside `guarded` into plain rows, and emitted last.
 #include "pg/event_queue.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // recommend_settings() and setting_recommendations(): the settings engine's rows as SQL
-// rows. PostgreSQL is read first (arguments, pg_settings through SPI, shared memory) into
+// rows. PostgreSQL is read first (arguments, settings, the file values through SPI, shared
+// memory with the worker's host, storage and database-size figures) into
 // plain data; the engine runs inside `guarded` and writes plain rows; the rows are emitted
 // last, when no C++ object is alive.
 #include "pg/event_queue.hpp"
@@ -16,6 +17,7 @@
 #include "pg/row_builder.hpp"
 #include "pg/shared_copy.hpp"
 #include "pg/shmem.hpp"
+#include "pg/worker_figures.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(recommend_settings);
@@ -113,6 +115,8 @@ void fill_hardware_rows(const RequestArguments &in, PlainSettingTable *table) {
 struct LiveInputs {
     const SettingTexts *settings;
     int64 database_bytes;  // -1 unknown
+    // The host and storage figures the worker published; probed here when it has not yet.
+    const WorkerFigures *worker;
     SampleCopy samples;
     GroupCopy groups;
     int64_t now_micros;
@@ -138,11 +142,27 @@ core::ServerSetting server_setting_of(const SettingText &text) {
 
 core::LiveServer live_server_of(const LiveInputs &in) {
     core::LiveServer server;
-    core::HostResources host = core::read_host_resources("/", core::count_affinity_cpus());
-    server.usable_memory_bytes = host.usable_memory_bytes;
-    server.usable_cpus = host.usable_cpus;
-    server.available_memory_bytes = host.memory_available_bytes;
-    server.detected_storage = core::detect_storage_of_path("/", in.data_directory);
+    const HostFigures &figures = in.worker->host;
+    if (figures.valid) {
+        server.usable_memory_bytes = figures.usable_memory_bytes;
+        server.usable_cpus = figures.usable_cpus;
+        if (figures.memory_available_bytes > 0)
+            server.available_memory_bytes = figures.memory_available_bytes;
+    } else {
+        core::HostResources host = core::read_host_resources("/", core::count_affinity_cpus());
+        server.usable_memory_bytes = host.usable_memory_bytes;
+        server.usable_cpus = host.usable_cpus;
+        server.available_memory_bytes = host.memory_available_bytes;
+    }
+    const StorageFigures &storage = in.worker->storage;
+    if (storage.valid) {
+        server.detected_storage.kind = core::StorageKind(storage.kind);
+        server.detected_storage.virtual_disk = storage.virtual_disk;
+        server.detected_storage.device = storage.device;
+        server.detected_storage.how = storage.how;
+    } else {
+        server.detected_storage = core::detect_storage_of_path("/", in.data_directory);
+    }
     if (in.workload_setting != gucs::workload_auto)
         server.workload_setting =
             core::parse_workload(gucs::workload_setting_name(in.workload_setting)).value;
@@ -243,7 +263,10 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
         read_settings(core::kAdvisedSettings, int(sizeof core::kAdvisedSettings / sizeof(char *)));
     LiveInputs in{};
     in.settings = &settings;
-    in.database_bytes = read_database_size();
+    in.worker = copy_worker_figures(view);
+    in.database_bytes = in.worker->database_sizes.measured_micros != 0
+                            ? database_size_for_caller(in.worker->database_sizes)
+                            : read_database_size();
     in.now_micros = unix_micros_now();
     in.window_start_micros = in.now_micros - int64_t(gucs::evaluation_interval_s) * 1000000;
     in.samples = copy_samples(view, INT64_MIN);

@@ -18,8 +18,10 @@
 #include "pg/events.hpp"
 #include "pg/gucs.hpp"
 #include "pg/name_cache.hpp"
+#include "pg/plain_text.hpp"
 #include "pg/shmem.hpp"
 #include "pg/time_units.hpp"
+#include "pg/worker_figures.hpp"
 
 namespace poolopt::pg {
 
@@ -440,16 +442,18 @@ void sampler_start() {
         AllocSetContextCreate(TopMemoryContext, "pool_optimizer sample", ALLOCSET_DEFAULT_SIZES);
     s->resets_seen = view.state->reset_requests.load(std::memory_order_acquire);
     MemoryContextSwitchTo(old);
+    StorageFigures storage{};
     s->writer = guarded<core::GroupTableWriter *>("sampler start", [&] {
         s->affinity_cpus = core::count_affinity_cpus();
-        struct stat data_directory;
-        if (stat(DataDir, &data_directory) == 0) {
-            core::StorageGuess guess = core::detect_storage("/", major(data_directory.st_dev),
-                                                            minor(data_directory.st_dev));
-            s->data_disk_rotational = guess.kind == core::StorageKind::hdd && !guess.virtual_disk;
-        }
+        core::StorageGuess guess = core::detect_storage_of_path("/", DataDir);
+        s->data_disk_rotational = guess.kind == core::StorageKind::hdd && !guess.virtual_disk;
+        storage.kind = int32_t(guess.kind);
+        storage.virtual_disk = guess.virtual_disk;
+        copy_text(storage.device, sizeof storage.device, guess.device);
+        copy_text(storage.how, sizeof storage.how, guess.how);
         return new core::GroupTableWriter(&view.state->groups, view.groups);
     });
+    publish_storage(view, storage);
     g_sampler = s;
 }
 
@@ -564,6 +568,7 @@ void take_sample() {
         evaluate_closed_window(view, now);
         MemoryContextReset(s.sample_context);
     }
+    measure_database_sizes_if_due(view, now);
 }
 
 }  // namespace poolopt::pg

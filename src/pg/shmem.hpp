@@ -80,6 +80,38 @@ struct DatabaseEntry {
     core::DatabaseCounters at_previous_window_start;
 };
 
+// Size of every database, measured by the worker at a bounded rate (pg_database_size()
+// stats every file of every database: ~900 system calls on a small cluster, too slow for
+// each call of setting_recommendations()). Protocol: the LWLock; the worker measures
+// without it and then writes the whole structure under it exclusively; readers copy what
+// they need under it shared. measured_micros = 0: not measured yet (readers measure
+// themselves then).
+struct DatabaseSize {
+    uint32_t oid;
+    int64_t bytes;  // -1: pg_database_size() returned NULL (dropped meanwhile)
+};
+struct DatabaseSizes {
+    int64_t measured_micros;
+    uint32_t count;
+    DatabaseSize entries[kMaxDatabases];
+    // Databases beyond kMaxDatabases: summed, counted only for callers who may measure
+    // every database (pg_read_all_stats).
+    uint32_t unlisted;
+    int64_t unlisted_bytes;
+};
+static_assert(std::is_trivially_copyable_v<DatabaseSizes>);
+
+// The data directory's storage, detected once by the worker when it starts. Protocol: the
+// LWLock; valid = false until the worker has published it.
+struct StorageFigures {
+    bool valid;
+    int32_t kind;  // core::StorageKind
+    bool virtual_disk;
+    char device[64];
+    char how[512];
+};
+static_assert(std::is_trivially_copyable_v<StorageFigures>);
+
 // One change the adaptation made. Written once by the worker into the adjustment ring.
 struct AdjustmentRecord {
     int64_t time_micros;
@@ -123,6 +155,8 @@ struct SharedState {
     // Under the LWLock.
     core::GroupTableHeader groups;
     HostFigures host;
+    DatabaseSizes database_sizes;
+    StorageFigures storage;
 };
 static_assert(std::atomic<int64_t>::is_always_lock_free);
 
