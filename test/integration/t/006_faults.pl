@@ -1,7 +1,7 @@
 # Faults injected into a live server, and what must survive them: the worker killed with
 # SIGKILL, a backend killed with SIGKILL while others connect, a burst of connections
-# through the event queue, a malformed value in postgresql.conf at reload, and more pool
-# groups than max_pools.
+# through the event queue, a malformed value in postgresql.conf at reload, the extension
+# switched off and on, and more pool groups than max_pools.
 use strict;
 use warnings;
 
@@ -71,6 +71,31 @@ open(my $fh, '>', $conf) or die "cannot write $conf: $!";
 print $fh $conf_before;
 close $fh;
 $node->reload;
+
+###############################################################################
+note '2b. switched off: the hooks queue nothing for a worker that does not drain';
+
+$node->safe_psql('postgres', 'ALTER SYSTEM SET pool_optimizer.enabled = off');
+$node->reload;
+ok($node->poll_query_until('postgres', 'SHOW pool_optimizer.enabled', 'off'),
+    'new sessions see pool_optimizer.enabled off');
+my $dropped_before_off = status($node, 'events_dropped');
+my ($off_ok, undef, $off_err) =
+  run_pgbench($node, 'fault_while_off', '-n', '-S', '-C', '-c', '2', '-j', '1', '-t', '20');
+ok($off_ok, '41 connections while switched off') or diag $off_err;
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET pool_optimizer.enabled');
+$node->reload;
+ok($node->poll_query_until('postgres', 'SHOW pool_optimizer.enabled', 'on'),
+    'switched on again');
+my $taken_on = status($node, 'samples_taken');
+ok($node->poll_query_until('postgres',
+        "SELECT samples_taken >= $taken_on + 3 FROM pool_optimizer_status()"),
+    'the worker samples again');
+is($node->safe_psql('postgres', q{
+        SELECT coalesce(sum(connections_accepted), 0) FROM pool_metrics()
+        WHERE application_name = 'fault_while_off'}),
+    '0', 'no connection made while switched off is counted late');
+is(status($node, 'events_dropped'), $dropped_before_off, 'and none was dropped');
 
 ###############################################################################
 note '3. the worker killed with SIGKILL';
