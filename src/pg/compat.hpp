@@ -24,6 +24,12 @@ extern "C" {
 #if PG_VERSION_NUM < 140000
 // idle_session_timeout arrived in 14: its SQLSTATE is never raised before.
 #define ERRCODE_IDLE_SESSION_TIMEOUT MAKE_SQLSTATE('5', '7', 'P', '0', '5')
+// 14 renamed the predefined roles' OIDs from DEFAULT_ROLE_* to ROLE_PG_*.
+extern "C" {
+#include "catalog/pg_authid.h"
+}
+#define ROLE_PG_READ_ALL_STATS DEFAULT_ROLE_READ_ALL_STATS
+#define ROLE_PG_READ_ALL_SETTINGS DEFAULT_ROLE_READ_ALL_SETTINGS
 #endif
 
 namespace poolopt::pg::compat {
