@@ -45,7 +45,15 @@ SELECT has_function_privilege('pg_monitor', 'pool_overview()', 'EXECUTE') AS mon
        has_function_privilege('pg_monitor', 'pool_optimizer_reset()', 'EXECUTE')
            AS monitor_resets;
 
--- And works after the update, for a member of pg_monitor.
+-- And works after the update, for a member of pg_monitor. First wait (up to 10 s) for a
+-- sample taken since this session connected: the latest one may predate it.
+DO $$
+BEGIN
+    FOR i IN 1 .. 200 LOOP
+        EXIT WHEN (SELECT client_connections >= 1 FROM pool_overview());
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
 CREATE ROLE pool_upgrade_watcher LOGIN IN ROLE pg_monitor;
 SET ROLE pool_upgrade_watcher;
 SELECT last_sample IS NOT NULL AS sampled, samples_taken > 0 AS counted,
