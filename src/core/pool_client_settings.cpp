@@ -11,9 +11,7 @@ namespace poolopt::core::pool_client_settings {
 using pool_support::duration;
 using pool_support::finite_non_negative;
 using pool_support::floor_tolerant;
-using pool_support::join;
 using pool_support::percent;
-using pool_support::text;
 
 namespace {
 
@@ -45,14 +43,13 @@ int32_t overflow_ceiling(int32_t pool_size) noexcept {
 }
 
 void plan_overflow(PoolRecommendation &row, uint32_t busy_p99, uint32_t busy_max,
-                   std::vector<std::string> &notes) {
+                   pool_support::Notes &notes) {
     const int32_t low = overflow_floor(row.pool_size);
     const int32_t high = overflow_ceiling(row.pool_size);
     if (row.cpu_bound) {
         row.max_overflow = low;
-        notes.push_back(text("max_overflow ", low,
-                             ", the 20 % floor: with the CPU saturated extra connections only "
-                             "queue"));
+        notes.add("max_overflow ", low,
+                  ", the 20 % floor: with the CPU saturated extra connections only queue");
         return;
     }
     // Overflow connections open only for a burst and close when returned, so sizing them to
@@ -60,47 +57,49 @@ void plan_overflow(PoolRecommendation &row, uint32_t busy_p99, uint32_t busy_max
     const int64_t peak = std::min<int64_t>(std::max(busy_p99, busy_max), kMaxServers);
     const int64_t burst = std::max<int64_t>(peak - row.pool_size, 0);
     row.max_overflow = static_cast<int32_t>(std::clamp<int64_t>(burst, low, high));
-    notes.push_back(text("max_overflow ", row.max_overflow, " for peaks of ", peak, " busy (p99 ",
-                         busy_p99, ", max ", busy_max, ") over the pool of ", row.pool_size,
-                         ", within 20–50 % of it (", low, "–", high, ")"));
+    notes.add("max_overflow ", row.max_overflow, " for peaks of ", peak, " busy (p99 ", busy_p99,
+              ", max ", busy_max, ") over the pool of ", row.pool_size, ", within 20–50 % of it (",
+              low, "–", high, ")");
 }
 
 void plan_timeout(PoolRecommendation &row, double mean_hold_seconds,
-                  std::optional<double> p99_hold_seconds, std::vector<std::string> &notes) {
+                  std::optional<double> p99_hold_seconds, pool_support::Notes &notes) {
     double timeout = kDefaultPoolTimeoutSeconds;
-    std::string why;
+    enum class Why { default_timeout, mean_hold, p99_hold } why = Why::default_timeout;
     const double hold = finite_non_negative(mean_hold_seconds);
     if (kTimeoutMeanHolds * hold > timeout) {
         timeout = kTimeoutMeanHolds * hold;
-        why = text("10 × the ", duration(hold), " mean hold");
+        why = Why::mean_hold;
     }
     const double p99_hold = p99_hold_seconds ? finite_non_negative(*p99_hold_seconds) : 0.0;
     if (kTimeoutP99Holds * p99_hold > timeout) {
         timeout = kTimeoutP99Holds * p99_hold;
-        why = text("2 × the ", duration(p99_hold), " p99 hold");
+        why = Why::p99_hold;
     }
     row.pool_timeout_seconds =
         static_cast<int32_t>(std::min<double>(std::ceil(timeout - 1e-9), kMaxPoolTimeoutSeconds));
-    if (why.empty()) return;
-    if (row.pool_timeout_seconds == kMaxPoolTimeoutSeconds) why += ", capped";
-    notes.push_back(text("pool_timeout ", row.pool_timeout_seconds, " s: ", why));
+    if (why == Why::default_timeout) return;
+    notes.add("pool_timeout ", row.pool_timeout_seconds, " s: ");
+    if (why == Why::mean_hold)
+        notes.extend("10 × the ", duration(hold), " mean hold");
+    else
+        notes.extend("2 × the ", duration(p99_hold), " p99 hold");
+    if (row.pool_timeout_seconds == kMaxPoolTimeoutSeconds) notes.extend(", capped");
 }
 
 void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
-                  std::optional<double> low_load_utilisation, std::vector<std::string> &notes) {
+                  std::optional<double> low_load_utilisation, pool_support::Notes &notes) {
     const double idle_timeout = finite_non_negative(endings.idle_session_timeout_seconds);
     const uint64_t dropped = endings.killed + endings.abandoned;
     int32_t recycle = kDefaultRecycleSeconds;
-    std::string why;
+    enum class Why { default_age, low_load, dropped, idle_timeout } why = Why::default_age;
     if (low_load_utilisation) {
         recycle = kLowLoadRecycleSeconds;
-        why = text("under low load (utilisation ", percent(*low_load_utilisation),
-                   ") connections age slowly");
+        why = Why::low_load;
     }
     if (dropped > 0) {
         recycle = std::min(recycle, kKilledRecycleSeconds);
-        why = text("sessions were killed (", endings.killed, ") or abandoned (", endings.abandoned,
-                   ") in the window");
+        why = Why::dropped;
     }
     if (idle_timeout > 0.0) {
         const int64_t below =
@@ -108,23 +107,35 @@ void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
                                           static_cast<int64_t>(std::ceil(idle_timeout)) - 1));
         if (below < recycle) {
             recycle = static_cast<int32_t>(below);
-            why = text("below idle_session_timeout ", duration(idle_timeout));
+            why = Why::idle_timeout;
         }
     }
     row.pool_recycle_seconds = recycle;
-    if (!why.empty()) notes.push_back(text("pool_recycle ", recycle, " s: ", why));
+    if (why != Why::default_age) notes.add("pool_recycle ", recycle, " s: ");
+    if (why == Why::low_load)
+        notes.extend("under low load (utilisation ", percent(*low_load_utilisation),
+                     ") connections age slowly");
+    else if (why == Why::dropped)
+        notes.extend("sessions were killed (", endings.killed, ") or abandoned (",
+                     endings.abandoned, ") in the window");
+    else if (why == Why::idle_timeout)
+        notes.extend("below idle_session_timeout ", duration(idle_timeout));
 
-    std::vector<std::string> pings;
-    if (dropped > 0) pings.push_back("sessions are killed or abandoned");
+    row.pre_ping = dropped > 0 || idle_timeout > 0.0 || endings.idle_session_timeouts > 0;
+    if (!row.pre_ping) return;
+    notes.add("pre_ping on: ");
+    const char *separator = "";
+    if (dropped > 0) {
+        notes.extend(separator, "sessions are killed or abandoned");
+        separator = ", ";
+    }
     if (idle_timeout > 0.0) {
-        pings.push_back(text("the server closes sessions idle for ", duration(idle_timeout)));
+        notes.extend(separator, "the server closes sessions idle for ", duration(idle_timeout));
+        separator = ", ";
     }
-    if (endings.idle_session_timeouts > 0) {
-        pings.push_back(
-            text(endings.idle_session_timeouts, " sessions ended by idle_session_timeout"));
-    }
-    row.pre_ping = !pings.empty();
-    if (row.pre_ping) notes.push_back(text("pre_ping on: ", join(pings, ", ")));
+    if (endings.idle_session_timeouts > 0)
+        notes.extend(separator, endings.idle_session_timeouts,
+                     " sessions ended by idle_session_timeout");
 }
 
 }  // namespace poolopt::core::pool_client_settings

@@ -1,14 +1,13 @@
 // The client pool settings beside pool_size: max_overflow, pool_timeout, pool_recycle and
 // pre_ping, for measured and hardware-only rows alike. Internal to the pool engine: each
-// function sets fields of the row and appends the sentence that explains them to `notes`.
+// function sets fields of the row and adds the note that explains them to `notes`.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
-#include <vector>
 
 #include "core/pool_engine.hpp"
+#include "core/pool_support.hpp"
 
 namespace poolopt::core::pool_client_settings {
 
@@ -20,11 +19,11 @@ int32_t overflow_ceiling(int32_t pool_size) noexcept;  // 50 %, rounded down; >=
 // max_overflow from the busy peak (the larger of p99 and max) above row.pool_size, within
 // 20–50 % of the pool; the 20 % floor alone when row.cpu_bound.
 void plan_overflow(PoolRecommendation &row, uint32_t busy_p99, uint32_t busy_max,
-                   std::vector<std::string> &notes);
+                   pool_support::Notes &notes);
 
 // pool_timeout: 30 s, or 10 × the mean hold or 2 × the p99 hold when longer; at most 600 s.
 void plan_timeout(PoolRecommendation &row, double mean_hold_seconds,
-                  std::optional<double> p99_hold_seconds, std::vector<std::string> &notes);
+                  std::optional<double> p99_hold_seconds, pool_support::Notes &notes);
 
 // How sessions ended, or may be ended, by others than the pool.
 struct SessionEndings {
@@ -38,6 +37,6 @@ struct SessionEndings {
 // sessions were killed or abandoned; below any idle_session_timeout (90 % of it, and at
 // least a second under it). pre_ping wherever sessions die while the pool keeps them.
 void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
-                  std::optional<double> low_load_utilisation, std::vector<std::string> &notes);
+                  std::optional<double> low_load_utilisation, pool_support::Notes &notes);
 
 }  // namespace poolopt::core::pool_client_settings

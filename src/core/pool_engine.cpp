@@ -16,13 +16,12 @@ using pool_support::database_and_role;
 using pool_support::duration;
 using pool_support::finite_non_negative;
 using pool_support::floor_tolerant;
-using pool_support::join;
 using pool_support::known_share;
+using pool_support::Notes;
 using pool_support::number;
 using pool_support::percent;
 using pool_support::plural;
 using pool_support::share;
-using pool_support::text;
 using pool_support::whole_cores;
 
 namespace {
@@ -78,7 +77,7 @@ struct Assessment {
     int64_t size = 0;  // pool_size as the steps shape it, before the policy bounds
     double on_cpu_share = 0;
     bool on_cpu_share_estimated = false;
-    std::vector<std::string> notes;
+    Notes notes;
 };
 
 void assess_load(Assessment &assessment, const PoolPolicy &policy) {
@@ -93,19 +92,19 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
                         std::max(1.0, kLoadMismatchShare * row.sizing_load);
 
     if (arrivals > 0.0) {
-        std::string note = text("offered load ", number(row.offered_load), " (", number(arrivals),
-                                " tx/s × ", duration(hold), ")");
-        note += row.load_mismatch ? " disagrees with the sampled busy mean " +
-                                        number(row.busy_mean) + ": sizing for the larger"
-                                  : ", sampled busy mean " + number(row.busy_mean);
-        assessment.notes.push_back(note);
+        assessment.notes.add("offered load ", number(row.offered_load), " (", number(arrivals),
+                             " tx/s × ", duration(hold), ")");
+        if (row.load_mismatch)
+            assessment.notes.extend(" disagrees with the sampled busy mean ", number(row.busy_mean),
+                                    ": sizing for the larger");
+        else
+            assessment.notes.extend(", sampled busy mean ", number(row.busy_mean));
     } else if (row.busy_mean > 0.0) {
-        assessment.notes.push_back(text("no transaction completed in the window while ",
-                                        number(row.busy_mean),
-                                        " connections were busy on average (long transactions): "
-                                        "sizing for the busy count"));
+        assessment.notes.add("no transaction completed in the window while ", number(row.busy_mean),
+                             " connections were busy on average (long transactions): "
+                             "sizing for the busy count");
     } else {
-        assessment.notes.push_back("no load in the window: no transaction, no busy connection");
+        assessment.notes.add("no load in the window: no transaction, no busy connection");
     }
 
     // Connections waiting on a heavyweight lock queue behind another busy connection of the
@@ -116,37 +115,35 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
     const double working = 1.0 - lock_share.value_or(0.0);
     if (lock_share && *lock_share >= kLockDiscountShare && row.sizing_load > 0.0) {
         row.sizing_load *= working;
-        assessment.notes.push_back(text(percent(*lock_share),
-                                        " of busy connections wait on locks: sizing for the ",
-                                        number(row.sizing_load), " doing work"));
+        assessment.notes.add(percent(*lock_share),
+                             " of busy connections wait on locks: sizing for the ",
+                             number(row.sizing_load), " doing work");
     }
 
     row.erlang_pool_size = smallest_servers_for_wait_probability(
         row.sizing_load, policy.target_wait_probability, policy.max_pool_size);
     assessment.size = row.erlang_pool_size;
-    const std::string target = percent(policy.target_wait_probability);
-    std::string note;
+    const pool_support::Figure target = percent(policy.target_wait_probability);
     if (row.sizing_load == 0.0) {
-        note = "Erlang C: no load needs no connection";
+        assessment.notes.add("Erlang C: no load needs no connection");
     } else if (row.erlang_pool_size > policy.max_pool_size) {
-        note = text("Erlang C needs more than ", policy.max_pool_size,
-                    " connections for P(wait) ≤ ", target);
+        assessment.notes.add("Erlang C needs more than ", policy.max_pool_size,
+                             " connections for P(wait) ≤ ", target);
     } else {
-        note = text("Erlang C gives ", row.erlang_pool_size, " connection",
-                    plural(row.erlang_pool_size), " for P(wait) ≤ ", target);
+        assessment.notes.add("Erlang C gives ", row.erlang_pool_size, " connection",
+                             plural(row.erlang_pool_size), " for P(wait) ≤ ", target);
     }
     int64_t p95 = std::min<int64_t>(facts.busy_p95, kMaxServers);
     if (lock_share && *lock_share >= kLockDiscountShare) {
         p95 = static_cast<int64_t>(std::ceil(static_cast<double>(p95) * working - 1e-9));
     }
-    note += text(
+    assessment.notes.extend(
         lock_share && *lock_share >= kLockDiscountShare ? "; p95 busy doing work " : "; p95 busy ",
         p95);
     if (p95 > assessment.size) {
-        note += text(" raises it to ", p95);
+        assessment.notes.extend(" raises it to ", p95);
         assessment.size = p95;
     }
-    assessment.notes.push_back(note);
 }
 
 void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
@@ -165,9 +162,9 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     row.cpu_bound = host_saturated && assessment.on_cpu_share >= kMostlyOnCpu;
     row.lock_bound = lock_share && *lock_share >= kMostlyWaitingOnLocks;
     if (row.lock_bound) {
-        assessment.notes.push_back(text(percent(*lock_share),
-                                        " of busy connections wait on locks: more connections "
-                                        "add contention, not throughput"));
+        assessment.notes.add(percent(*lock_share),
+                             " of busy connections wait on locks: more connections "
+                             "add contention, not throughput");
     }
 
     const double saturation = share(facts.saturation_share);
@@ -175,27 +172,32 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         row.connections > 0 ? share(row.busy_mean / static_cast<double>(row.connections)) : 0.0;
     const bool at_ceiling =
         saturation >= kCensoringSaturationShare || utilisation >= kCensoringUtilisation;
-    const std::string ceiling_text =
-        saturation >= kCensoringSaturationShare
-            ? text("every connection was busy in ", percent(saturation), " of samples")
-            : text(percent(utilisation), " of the ", row.connections,
-                   " connections were busy on average");
+    // Starts a note with what shows the pool at its ceiling.
+    const auto add_ceiling = [&] {
+        if (saturation >= kCensoringSaturationShare)
+            assessment.notes.add("every connection was busy in ", percent(saturation),
+                                 " of samples");
+        else
+            assessment.notes.add(percent(utilisation), " of the ", row.connections,
+                                 " connections were busy on average");
+    };
     // A pool at its ceiling whose connections already queue on row locks shares its work
     // with contention: in TPC-B the share waiting grows with the pool (20 % at 8, 28 % at
     // 11, 40 % at 25, 62 % at 50) while throughput stays flat. Growing it lengthens the lock
     // queue; Erlang C on the load doing work is the size.
     const bool lock_contended = lock_share && *lock_share >= kLockDiscountShare;
     if (at_ceiling && !row.cpu_bound && !row.lock_bound && lock_contended) {
-        assessment.notes.push_back(text(ceiling_text, ", but ", percent(*lock_share),
-                                        " of them wait on locks: a larger pool would lengthen "
-                                        "the lock queue, so it is not grown past Erlang C"));
+        add_ceiling();
+        assessment.notes.extend(", but ", percent(*lock_share),
+                                " of them wait on locks: a larger pool would lengthen "
+                                "the lock queue, so it is not grown past Erlang C");
     }
     row.demand_censored =
         at_ceiling && !row.cpu_bound && !row.lock_bound && !lock_contended && row.connections > 0;
     if (!row.demand_censored) return;
-    std::string note = ceiling_text;
-    if (host_cpu) note += " while the host CPU was at " + percent(*host_cpu);
-    note += ": the pool capped the demand, so the measured load is only a floor";
+    add_ceiling();
+    if (host_cpu) assessment.notes.extend(" while the host CPU was at ", percent(*host_cpu));
+    assessment.notes.extend(": the pool capped the demand, so the measured load is only a floor");
     int64_t grown = kCensoredGrowthFactor * row.connections;
     bool held_by_cpu = false;
     // The pool's own busy connections on CPU, against what the cores serve at once.
@@ -214,9 +216,11 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
                 held_by_cpu = true;
             }
         }
-        note += text("; ", percent(assessment.on_cpu_share), " of busy connections on CPU (",
-                     number(on_cpu_busy), " of the ", cpu_capacity,
-                     " the CPUs serve at once): the pool, not the CPU, holds the throughput");
+        assessment.notes.extend("; ", percent(assessment.on_cpu_share),
+                                " of busy connections on CPU (", number(on_cpu_busy), " of the ",
+                                cpu_capacity,
+                                " the CPUs serve at once): the pool, not the CPU, holds the "
+                                "throughput");
     } else if (host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
         const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
@@ -226,18 +230,18 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         }
     }
     if (grown > assessment.size) {
-        note += held_by_cpu
-                    ? (mostly_off_cpu
-                           ? text("; growing to ", grown, ", as far as the CPU capacity allows")
-                           : text("; growing to ", grown, ", as far as the CPU headroom allows (",
-                                  percent(*host_cpu), " of ", percent(kCpuSaturation), ")"))
-                    : text("; growing to ", grown, ", ", kCensoredGrowthFactor, " times the ",
-                           row.connections, " open connections");
+        if (!held_by_cpu)
+            assessment.notes.extend("; growing to ", grown, ", ", kCensoredGrowthFactor,
+                                    " times the ", row.connections, " open connections");
+        else if (mostly_off_cpu)
+            assessment.notes.extend("; growing to ", grown, ", as far as the CPU capacity allows");
+        else
+            assessment.notes.extend("; growing to ", grown, ", as far as the CPU headroom allows (",
+                                    percent(*host_cpu), " of ", percent(kCpuSaturation), ")");
         assessment.size = grown;
     } else if (held_by_cpu && grown <= row.connections) {
-        note += "; the CPU leaves no room to grow";
+        assessment.notes.extend("; the CPU leaves no room to grow");
     }
-    assessment.notes.push_back(note);
 }
 
 // Splits `capacity` in proportion to `loads` by largest remainder, so the parts add up to
@@ -284,7 +288,7 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
     std::map<std::pair<std::string, std::string>, int64_t> pair_sizes;
     for (size_t i = 0; i < bound.size(); ++i) {
         Assessment &assessment = *bound[i];
-        std::string note = text(
+        assessment.notes.add(
             "CPU is the bottleneck: host CPU at ", percent(host_cpu), " with ",
             percent(assessment.on_cpu_share),
             assessment.on_cpu_share_estimated ? " (estimated, wait events unknown)" : "",
@@ -292,11 +296,11 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
             capacity, " busy connections at once (2 × cores + ", spindles, " spindle",
             plural(spindles), ") and this pool's share by offered load is ", shares[i]);
         if (assessment.size > shares[i]) {
-            note += text(", down from ", assessment.size);
+            assessment.notes.extend(", down from ", assessment.size);
             assessment.size = shares[i];
         }
-        if (!(server.usable_cpus > 0.0)) note += " (CPUs unknown, counted as 1)";
-        assessment.notes.push_back(note + ": more connections would only queue inside the server");
+        if (!(server.usable_cpus > 0.0)) assessment.notes.extend(" (CPUs unknown, counted as 1)");
+        assessment.notes.extend(": more connections would only queue inside the server");
         const PoolIdentity &identity = assessment.row.identity;
         pair_sizes[{identity.database, identity.role}] += assessment.size;
     }
@@ -306,10 +310,10 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
         const int32_t pool = clamp_to_int32(pair_sizes[{identity.database, identity.role}]);
         assessment->row.transaction_pooling_advised = true;
         assessment->row.pgbouncer_default_pool_size = pool;
-        assessment->notes.push_back(
-            text(client_connections, " client connections share ", cores, " CPU", plural(cores),
-                 ": put PgBouncer in front in transaction pooling mode, default_pool_size = ", pool,
-                 " for ", database_and_role(identity.database, identity.role)));
+        assessment->notes.add(
+            client_connections, " client connections share ", cores, " CPU", plural(cores),
+            ": put PgBouncer in front in transaction pooling mode, default_pool_size = ", pool,
+            " for ", database_and_role(identity.database, identity.role));
     }
 }
 
@@ -324,17 +328,13 @@ RecommendationConfidence judge_confidence(Assessment &assessment, const PoolPoli
                coverage >= kMediumConfidenceCoverage) {
         confidence = RecommendationConfidence::medium;
     }
-    const std::string evidence =
-        text(facts.window_samples, " samples over ", percent(coverage), " of the ",
-             duration(policy.evaluation_window_seconds), " window");
-    if (confidence == RecommendationConfidence::high && assessment.row.load_mismatch) {
-        confidence = RecommendationConfidence::medium;
-        assessment.notes.push_back(
-            text("confidence medium: ", evidence, ", but λ·W and the busy mean disagree"));
-    } else {
-        assessment.notes.push_back(
-            text("confidence ", confidence_name(confidence), ": ", evidence));
-    }
+    const bool mismatch =
+        confidence == RecommendationConfidence::high && assessment.row.load_mismatch;
+    if (mismatch) confidence = RecommendationConfidence::medium;
+    assessment.notes.add("confidence ", confidence_name(confidence), ": ", facts.window_samples,
+                         " samples over ", percent(coverage), " of the ",
+                         duration(policy.evaluation_window_seconds), " window");
+    if (mismatch) assessment.notes.extend(", but λ·W and the busy mean disagree");
     return confidence;
 }
 
@@ -342,9 +342,9 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
     const PoolGroupFacts &facts = *assessment.facts;
     PoolRecommendation &row = assessment.row;
     if (assessment.size < policy.min_pool_size) {
-        assessment.notes.push_back(text("raised to min_pool_size ", policy.min_pool_size));
+        assessment.notes.add("raised to min_pool_size ", policy.min_pool_size);
     } else if (assessment.size > policy.max_pool_size) {
-        assessment.notes.push_back(text("held to max_pool_size ", policy.max_pool_size));
+        assessment.notes.add("held to max_pool_size ", policy.max_pool_size);
     }
     row.pool_size = static_cast<int32_t>(
         std::clamp<int64_t>(assessment.size, policy.min_pool_size, policy.max_pool_size));
@@ -354,14 +354,13 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
     row.mean_wait_seconds =
         hold > 0.0 ? erlang_c_mean_wait_seconds(row.sizing_load / hold, hold, row.pool_size) : 0.0;
     if (row.sizing_load > 0.0 && !row.cpu_bound) {
-        std::string note = text("P(wait) ", percent(row.wait_probability), " at ", row.pool_size);
+        assessment.notes.add("P(wait) ", percent(row.wait_probability), " at ", row.pool_size);
         if (hold > 0.0 && std::isfinite(row.mean_wait_seconds))
-            note += ", mean wait " + duration(row.mean_wait_seconds);
+            assessment.notes.extend(", mean wait ", duration(row.mean_wait_seconds));
         else if (hold > 0.0)
-            note +=
+            assessment.notes.extend(
                 ": the offered load exceeds the pool, so the queue of checkouts grows "
-                "without bound";
-        assessment.notes.push_back(note);
+                "without bound");
     }
 
     pool_client_settings::plan_overflow(row, facts.busy_p99, facts.busy_max, assessment.notes);
@@ -380,23 +379,23 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
         assessment.notes);
 
     if (facts.connections_refused > 0) {
-        assessment.notes.push_back(
-            text(facts.connections_refused, " connections refused for too many clients"));
+        assessment.notes.add(facts.connections_refused,
+                             " connections refused for too many clients");
     }
     if (facts.statement_timeouts > 0) {
-        assessment.notes.push_back(text(facts.statement_timeouts, " statement timeouts"));
+        assessment.notes.add(facts.statement_timeouts, " statement timeouts");
     }
     const double idle_in_transaction = share(facts.idle_in_transaction_share);
     if (idle_in_transaction >= kIdleInTransactionHintShare &&
         effective_timeout(facts.idle_in_transaction_session_timeout_seconds,
                           server.idle_in_transaction_session_timeout_seconds) == 0.0) {
-        assessment.notes.push_back(
-            percent(idle_in_transaction) +
+        assessment.notes.add(
+            percent(idle_in_transaction),
             " of busy connections sat idle in transaction, holding a connection without "
             "working: idle_in_transaction_session_timeout would free them");
     }
     row.confidence = judge_confidence(assessment, policy);
-    row.reason = join(assessment.notes, "; ");
+    row.reason = assessment.notes.take();
 }
 
 }  // namespace
@@ -436,11 +435,11 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
     result.host_cpu_saturated = host_cpu && *host_cpu >= kCpuSaturation;
 
     std::vector<Assessment> assessments(groups.size());
+    result.pools.reserve(std::max<size_t>(groups.size(), 1));
     for (size_t i = 0; i < groups.size(); ++i) {
         const PoolGroupFacts &facts = groups[i];
         if (facts.window_samples == 0) continue;  // hardware-only row below
         Assessment &assessment = assessments[i];
-        assessment.notes.reserve(16);  // one allocation instead of a growth series per group
         assessment.facts = &facts;
         assessment.row.identity = facts.identity;
         assessment.row.connections = std::max<int32_t>(facts.connections, 0);

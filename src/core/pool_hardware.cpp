@@ -13,9 +13,8 @@
 namespace poolopt::core {
 
 using pool_support::finite_non_negative;
-using pool_support::join;
+using pool_support::Notes;
 using pool_support::number;
-using pool_support::text;
 using pool_support::whole_cores;
 
 PoolRecommendation recommend_from_hardware(const PoolIdentity &identity, const ServerFacts &server,
@@ -25,7 +24,7 @@ PoolRecommendation recommend_from_hardware(const PoolIdentity &identity, const S
     row.identity = identity;
     row.from_hardware_only = true;
     row.confidence = RecommendationConfidence::low;
-    std::vector<std::string> notes;
+    Notes notes;
 
     const int32_t cores = whole_cores(server.usable_cpus);
     const double memory_gb =
@@ -34,34 +33,31 @@ PoolRecommendation recommend_from_hardware(const PoolIdentity &identity, const S
     const int32_t formula =
         original_formula_pool_size(cores, memory_gb > 0.0 ? memory_gb : HUGE_VAL);
     if (memory_gb > 0.0) {
-        notes.push_back(text(
-            "no traffic seen yet: sized from the hardware alone by the original "
-            "formula min(",
-            cores, " CPUs × 3, ", number(memory_gb), " GB × 2) = ", formula, ", bounded 5–50"));
+        notes.add("no traffic seen yet: sized from the hardware alone by the original formula min(",
+                  cores, " CPUs × 3, ", number(memory_gb), " GB × 2) = ", formula,
+                  ", bounded 5–50");
     } else {
-        notes.push_back(
-            text("no traffic seen yet: sized from the hardware alone by the original "
-                 "formula with memory unknown, ",
-                 cores, " CPUs × 3 bounded 5–50 = ", formula));
+        notes.add(
+            "no traffic seen yet: sized from the hardware alone by the original formula with "
+            "memory unknown, ",
+            cores, " CPUs × 3 bounded 5–50 = ", formula);
     }
     row.pool_size = std::clamp(formula, policy.min_pool_size, policy.max_pool_size);
     if (row.pool_size != formula) {
-        notes.push_back(
-            text(row.pool_size > formula ? "raised to min_pool_size " : "held to max_pool_size ",
-                 row.pool_size));
+        notes.add(row.pool_size > formula ? "raised to min_pool_size " : "held to max_pool_size ",
+                  row.pool_size);
     }
     // With no burst seen, the least overflow the original allowed: the formula is generous
     // already, three connections per CPU.
     row.max_overflow = pool_client_settings::overflow_floor(row.pool_size);
-    notes.push_back(
-        text("max_overflow ", row.max_overflow, ", 20 % of it rounded up: no burst seen yet"));
+    notes.add("max_overflow ", row.max_overflow, ", 20 % of it rounded up: no burst seen yet");
     row.pool_timeout_seconds = pool_client_settings::kDefaultPoolTimeoutSeconds;
-    notes.push_back(text("pool_timeout ", row.pool_timeout_seconds, " s"));
+    notes.add("pool_timeout ", row.pool_timeout_seconds, " s");
     pool_client_settings::SessionEndings endings;
     endings.idle_session_timeout_seconds = finite_non_negative(server.idle_session_timeout_seconds);
     pool_client_settings::plan_recycle(row, endings, std::nullopt, notes);
-    notes.push_back("confidence low until samples arrive");
-    row.reason = join(notes, "; ");
+    notes.add("confidence low until samples arrive");
+    row.reason = notes.take();
     return row;
 }
 

@@ -41,20 +41,39 @@ int32_t whole_cores(double cpus) noexcept {
     return static_cast<int32_t>(std::ceil(cpus - 1e-9));
 }
 
-std::string number(double value) {
-    if (std::isnan(value)) return "unknown";
-    if (std::isinf(value)) return value > 0 ? "infinite" : "-infinite";
-    if (value == 0.0) return "0";
-    std::string out;
-    if (value < 0.0) {
-        out += '-';
-        value = -value;
-    }
+void Figure::append(std::string_view part) noexcept {
+    const size_t n = std::min(part.size(), kCapacity - size_);
+    std::memcpy(chars_ + size_, part.data(), n);
+    size_ = static_cast<uint8_t>(size_ + n);
+}
+
+void Figure::append(int64_t whole) noexcept {
+    char digits[24];
+    const std::to_chars_result written = std::to_chars(digits, digits + sizeof(digits), whole);
+    append(std::string_view(digits, static_cast<size_t>(written.ptr - digits)));
+}
+
+std::string operator+(const Figure &figure, const char *tail) {
+    return text(figure, tail);
+}
+
+std::string operator+(const std::string &head, const Figure &figure) {
+    return text(head, figure);
+}
+
+Figure number(double value) noexcept {
+    Figure out;
+    if (std::isnan(value)) return out.append("unknown"), out;
+    if (std::isinf(value)) return out.append(value > 0 ? "infinite" : "-infinite"), out;
+    if (value == 0.0) return out.append("0"), out;
+    const bool negative = value < 0.0;
+    if (negative) value = -value;
     // Below 0.001 %.3g would print an exponent, which reads as noise in a reason.
-    if (value < 0.001) return out.empty() ? "< 0.001" : "> -0.001";
+    if (value < 0.001) return out.append(negative ? "> -0.001" : "< 0.001"), out;
+    if (negative) out.append("-");
     if (value >= 999.5) {
-        if (value >= 9.0e18) return out + "more than 9e18";
-        append_part(out, std::llround(value));
+        if (value >= 9.0e18) return out.append("more than 9e18"), out;
+        out.append(static_cast<int64_t>(std::llround(value)));
         return out;
     }
     // Three significant digits: as many decimals as that leaves once rounded (9.996 is
@@ -68,7 +87,7 @@ std::string number(double value) {
     int64_t scale = 1;
     for (int i = 0; i < decimals; ++i) scale *= 10;
     const int64_t scaled = std::llround(value * static_cast<double>(scale));
-    append_part(out, scaled / scale);
+    out.append(scaled / scale);
     int64_t fraction = scaled % scale;
     if (fraction == 0) return out;
     int digits = decimals;
@@ -76,35 +95,51 @@ std::string number(double value) {
         fraction /= 10;
         --digits;
     }
-    std::string fraction_digits;
-    append_part(fraction_digits, fraction);
-    out += '.';
-    out.append(static_cast<size_t>(digits) - fraction_digits.size(), '0');
-    out += fraction_digits;
+    char fraction_digits[8];
+    const std::to_chars_result written =
+        std::to_chars(fraction_digits, fraction_digits + sizeof(fraction_digits), fraction);
+    const int written_digits = static_cast<int>(written.ptr - fraction_digits);
+    out.append(".");
+    for (int i = written_digits; i < digits; ++i) out.append("0");
+    out.append(std::string_view(fraction_digits, static_cast<size_t>(written_digits)));
     return out;
 }
 
-std::string duration(double seconds) {
-    if (std::isfinite(seconds) && std::fabs(seconds) < 0.001) {
-        return number(seconds * 1e6) + " µs";
-    }
-    if (std::isfinite(seconds) && std::fabs(seconds) < 1.0) return number(seconds * 1e3) + " ms";
-    return number(seconds) + " s";
+Figure duration(double seconds) noexcept {
+    const bool finite = std::isfinite(seconds);
+    Figure out = number(finite && std::fabs(seconds) < 0.001 ? seconds * 1e6
+                        : finite && std::fabs(seconds) < 1.0 ? seconds * 1e3
+                                                             : seconds);
+    out.append(finite && std::fabs(seconds) < 0.001 ? " µs"
+               : finite && std::fabs(seconds) < 1.0 ? " ms"
+                                                    : " s");
+    return out;
 }
 
-std::string percent(double share) {
-    return number(share * 100.0) + " %";
+Figure percent(double share) noexcept {
+    Figure out = number(share * 100.0);
+    out.append(" %");
+    return out;
 }
 
-std::string bytes(uint64_t bytes) {
+Figure bytes(uint64_t bytes) noexcept {
     const double value = static_cast<double>(bytes);
     constexpr double kKiB = 1024.0, kMiB = kKiB * 1024.0, kGiB = kMiB * 1024.0,
                      kTiB = kGiB * 1024.0;
-    if (value >= kTiB) return number(value / kTiB) + " TB";
-    if (value >= kGiB) return number(value / kGiB) + " GB";
-    if (value >= kMiB) return number(value / kMiB) + " MB";
-    if (value >= kKiB) return number(value / kKiB) + " kB";
-    return text(bytes, " bytes");
+    constexpr struct {
+        double size;
+        const char *unit;
+    } kUnits[] = {{kTiB, " TB"}, {kGiB, " GB"}, {kMiB, " MB"}, {kKiB, " kB"}};
+    for (const auto &unit : kUnits) {
+        if (value < unit.size) continue;
+        Figure out = number(value / unit.size);
+        out.append(unit.unit);
+        return out;
+    }
+    Figure out;
+    out.append(static_cast<int64_t>(bytes));
+    out.append(" bytes");
+    return out;
 }
 
 std::string database_and_role(const std::string &database, const std::string &role) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -26,15 +27,35 @@ int32_t clamp_to_int32(int64_t value) noexcept;
 // (not positive, NaN) counts as 1. At most kMaxServers.
 int32_t whole_cores(double cpus) noexcept;
 
+// A figure as a reason prints it, held inline (at most kCapacity characters): writing one
+// into a reason allocates nothing. Converts to std::string where a string is wanted.
+class Figure {
+  public:
+    static constexpr size_t kCapacity = 46;
+    void append(std::string_view part) noexcept;  // cut at kCapacity
+    void append(int64_t whole) noexcept;
+    std::string_view view() const noexcept { return std::string_view(chars_, size_); }
+    operator std::string() const { return std::string(view()); }
+
+  private:
+    char chars_[kCapacity];
+    uint8_t size_ = 0;
+};
+inline bool operator==(const Figure &figure, std::string_view text) noexcept {
+    return figure.view() == text;
+}
+std::string operator+(const Figure &figure, const char *tail);
+std::string operator+(const std::string &head, const Figure &figure);
+
 // About three significant digits and never an exponent, as %.3g would print them below
 // 1000: 3.21, 412, 7.8, 0.05, 12345; values nearer 0 than 0.001 read "< 0.001".
-std::string number(double value);
+Figure number(double value) noexcept;
 // Seconds as "30.8 µs" below a millisecond, "7.8 ms" below a second, "4.5 s" above.
-std::string duration(double seconds);
+Figure duration(double seconds) noexcept;
 // A 0..1 share as "5 %", "0.5 %", "98 %".
-std::string percent(double share);
+Figure percent(double share) noexcept;
 // Bytes as PostgreSQL's units read: "512 kB", "10 MB", "1.7 GB".
-std::string bytes(uint64_t bytes);
+Figure bytes(uint64_t bytes) noexcept;
 // "database app, role alice".
 std::string database_and_role(const std::string &database, const std::string &role);
 // The parts that are not empty, with `separator` between them.
@@ -49,6 +70,9 @@ inline void append_part(std::string &out, const std::string &part) {
 }
 inline void append_part(std::string &out, const char *part) {
     out += part;
+}
+inline void append_part(std::string &out, const Figure &part) {
+    out += part.view();
 }
 template <typename Integer>
 constexpr bool kIsCount =
@@ -69,6 +93,9 @@ inline size_t part_length(const std::string &part) {
 inline size_t part_length(const char *part) {
     return std::char_traits<char>::length(part);
 }
+inline size_t part_length(const Figure &part) {
+    return part.view().size();
+}
 template <typename Integer, std::enable_if_t<kIsCount<Integer>, int> = 0>
 constexpr size_t part_length(Integer) {
     return 20;
@@ -84,5 +111,28 @@ std::string text(const Parts &...parts) {
     (append_part(out, parts), ...);
     return out;
 }
+
+// A reason as its notes are made: each note goes straight after the last, "; " between
+// them, so a reason costs one allocation instead of one per note and figure.
+class Notes {
+  public:
+    Notes() { text_.reserve(kTypicalBytes); }
+    // Starts a note.
+    template <typename... Parts>
+    void add(const Parts &...parts) {
+        if (!text_.empty()) text_ += "; ";
+        extend(parts...);
+    }
+    // Continues the last note.
+    template <typename... Parts>
+    void extend(const Parts &...parts) {
+        (append_part(text_, parts), ...);
+    }
+    std::string take() { return std::move(text_); }
+
+  private:
+    static constexpr size_t kTypicalBytes = 768;  // the longest reasons run to about 1 kB
+    std::string text_;
+};
 
 }  // namespace poolopt::core::pool_support
