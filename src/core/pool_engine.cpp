@@ -77,7 +77,7 @@ struct Assessment {
     int64_t size = 0;  // pool_size as the steps shape it, before the policy bounds
     double on_cpu_share = 0;
     bool on_cpu_share_estimated = false;
-    Notes notes;
+    Notes notes{false};  // written or not as recommend_pools asks
 };
 
 void assess_load(Assessment &assessment, const PoolPolicy &policy) {
@@ -428,7 +428,8 @@ PoolPolicy effective_policy(const PoolPolicy &policy) noexcept {
 }
 
 PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
-                                    const ServerFacts &server, const PoolPolicy &requested_policy) {
+                                    const ServerFacts &server, const PoolPolicy &requested_policy,
+                                    Reasons reasons) {
     const PoolPolicy policy = effective_policy(requested_policy);
     PoolRecommendations result;
     const std::optional<double> host_cpu = known_share(server.cpu_utilisation);
@@ -440,6 +441,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         const PoolGroupFacts &facts = groups[i];
         if (facts.window_samples == 0) continue;  // hardware-only row below
         Assessment &assessment = assessments[i];
+        assessment.notes = Notes(reasons == Reasons::written);
         assessment.facts = &facts;
         assessment.row.identity = facts.identity;
         assessment.row.connections = std::max<int32_t>(facts.connections, 0);

@@ -173,10 +173,16 @@ struct PoolRecommendations {
     int32_t cpu_capacity_connections = 0;
 };
 
+// Whether rows measured from traffic get their reason: skipped for callers that use the
+// figures only (the worker's adaptation, the connection budget of setting_recommendations()),
+// where writing 256 reasons would be most of the work. Hardware-only rows always have one.
+enum class Reasons { written, skipped };
+
 // One row per group. Groups without samples get the hardware-only row; with no groups at
 // all, the result holds a single hardware-only row with an empty identity.
 PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
-                                    const ServerFacts &server, const PoolPolicy &policy);
+                                    const ServerFacts &server, const PoolPolicy &policy,
+                                    Reasons reasons = Reasons::written);
 
 // Before any traffic: the original formula from CPUs and memory, overflow 20 % of it
 // rounded up, timeout 30 s, recycle 1800 s (below any idle_session_timeout), confidence low.

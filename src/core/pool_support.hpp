@@ -113,25 +113,30 @@ std::string text(const Parts &...parts) {
 }
 
 // A reason as its notes are made: each note goes straight after the last, "; " between
-// them, so a reason costs one allocation instead of one per note and figure.
+// them, so a reason costs one allocation instead of one per note and figure. Unwritten
+// notes (`written` false) take nothing and stay empty, for callers that want figures only.
 class Notes {
   public:
-    Notes() { text_.reserve(kTypicalBytes); }
+    explicit Notes(bool written = true) : written_(written) {
+        if (written_) text_.reserve(kTypicalBytes);
+    }
     // Starts a note.
     template <typename... Parts>
     void add(const Parts &...parts) {
+        if (!written_) return;
         if (!text_.empty()) text_ += "; ";
         extend(parts...);
     }
     // Continues the last note.
     template <typename... Parts>
     void extend(const Parts &...parts) {
-        (append_part(text_, parts), ...);
+        if (written_) (append_part(text_, parts), ...);
     }
     std::string take() { return std::move(text_); }
 
   private:
     static constexpr size_t kTypicalBytes = 768;  // the longest reasons run to about 1 kB
+    bool written_;
     std::string text_;
 };
 

@@ -225,10 +225,21 @@ void evaluate_pools(const PoolInputs &inputs, const core::PoolPolicy &policy,
     fill_budget(evaluation->budget, result.budget);
 }
 
+int evaluate_pool_sizes(const PoolInputs &inputs, const core::PoolPolicy &policy,
+                        core::PoolAllowance *sizes) {
+    core::PoolRecommendations result = core::recommend_pools(
+        group_facts(inputs), server_facts(inputs, inputs.window), policy, core::Reasons::skipped);
+    int count = 0;
+    for (size_t i = 0; i < result.pools.size() && i <= size_t(inputs.group_count); ++i)
+        sizes[count++] =
+            core::PoolAllowance{result.pools[i].pool_size, result.pools[i].max_overflow};
+    return count;
+}
+
 int adapt_pools(const PoolInputs &inputs, const core::PoolPolicy &policy, AdaptationRow *rows) {
     std::vector<core::PoolGroupFacts> facts = group_facts(inputs);
-    core::PoolRecommendations result =
-        core::recommend_pools(facts, server_facts(inputs, inputs.window), policy);
+    core::PoolRecommendations result = core::recommend_pools(
+        facts, server_facts(inputs, inputs.window), policy, core::Reasons::skipped);
     int count = 0;
     for (int i = 0; i < inputs.group_count; ++i) {
         // Groups without traffic in the closed window keep their size: there is nothing

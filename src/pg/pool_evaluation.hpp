@@ -14,6 +14,7 @@
 
 #include "core/pool_config.hpp"
 #include "core/pool_facts.hpp"
+#include "core/workload_rules.hpp"
 #include "pg/shmem.hpp"
 
 namespace poolopt::pg {
@@ -101,6 +102,12 @@ core::PoolPolicy pool_policy_from_settings();
 void evaluate_pools(const PoolInputs &inputs, const core::PoolPolicy &policy,
                     std::optional<core::PoolConfigFormat> config_format,
                     PoolEvaluation *evaluation);
+
+// The pool sizes alone, without reasons: what the connection budget of
+// setting_recommendations() needs. `sizes` has room for inputs.group_count + 1 entries;
+// returns how many were written. C++ only, like evaluate_pools.
+int evaluate_pool_sizes(const PoolInputs &inputs, const core::PoolPolicy &policy,
+                        core::PoolAllowance *sizes);
 
 }  // namespace poolopt::pg
 

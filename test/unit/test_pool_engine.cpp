@@ -614,3 +614,32 @@ TEST(PoolBudget, PgBouncerPoolFollowsCombinedLoadWhenItFits) {
     EXPECT_EQ(budget.pgbouncer_default_pool_size, 52);  // (112 − 8) / 2 = 52 fit: all of it
     EXPECT_LACKS(budget.advice, "is what fits");
 }
+
+TEST(PoolEngine, SkippedReasonsLeaveEveryFigureUnchanged) {
+    std::vector<PoolGroupFacts> groups = three_busy_groups();
+    groups.push_back(cpu_bound_oversized_pool());
+    PoolGroupFacts unseen = measured_group("unseen", 0, 0, 0);
+    unseen.window_samples = 0;  // hardware-only row
+    groups.push_back(unseen);
+    for (const ServerFacts &server : {server_with(2, 0.98), server_with(8, 0.2)}) {
+        const PoolRecommendations full = recommend_pools(groups, server, PoolPolicy{});
+        const PoolRecommendations sizes =
+            recommend_pools(groups, server, PoolPolicy{}, Reasons::skipped);
+        ASSERT_EQ(full.pools.size(), sizes.pools.size());
+        for (size_t i = 0; i < full.pools.size(); ++i) {
+            const PoolRecommendation &a = full.pools[i], &b = sizes.pools[i];
+            EXPECT_EQ(a.pool_size, b.pool_size);
+            EXPECT_EQ(a.max_overflow, b.max_overflow);
+            EXPECT_EQ(a.pool_timeout_seconds, b.pool_timeout_seconds);
+            EXPECT_EQ(a.pool_recycle_seconds, b.pool_recycle_seconds);
+            EXPECT_EQ(a.pre_ping, b.pre_ping);
+            EXPECT_EQ(a.confidence, b.confidence);
+            EXPECT_EQ(a.pgbouncer_default_pool_size, b.pgbouncer_default_pool_size);
+            EXPECT_FALSE(a.reason.empty());
+            // Only the hardware-only row keeps its reason.
+            EXPECT_EQ(b.reason.empty(), !b.from_hardware_only);
+        }
+        EXPECT_EQ(full.budget.required_connections, sizes.budget.required_connections);
+        EXPECT_EQ(full.budget.advice, sizes.budget.advice);
+    }
+}
