@@ -272,17 +272,32 @@ std::vector<int64_t> split_by_load(int64_t capacity, const std::vector<double> &
 void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
                         double host_cpu, int32_t capacity) {
     std::vector<Assessment *> bound;
-    std::vector<double> loads;
+    std::vector<double> connected_loads;
     int64_t client_connections = 0;
     for (Assessment &assessment : assessments) {
         if (!assessment.facts) continue;
         client_connections += assessment.row.connections;
         if (!assessment.row.cpu_bound) continue;
         bound.push_back(&assessment);
-        loads.push_back(assessment.row.sizing_load);
+        if (assessment.row.connections > 0) connected_loads.push_back(assessment.row.sizing_load);
     }
     if (bound.empty()) return;
-    const std::vector<int64_t> shares = split_by_load(capacity, loads);
+    // The capacity is shared among the pools connected now. A pool that has closed its
+    // connections (an application stopped or renamed, its load still in the window) uses
+    // no CPU any more and must not shrink the others; it gets the share it would have
+    // beside them if it came back.
+    const std::vector<int64_t> connected_shares = split_by_load(capacity, connected_loads);
+    std::vector<int64_t> shares;
+    shares.reserve(bound.size());
+    for (size_t i = 0, connected = 0; i < bound.size(); ++i) {
+        if (bound[i]->row.connections > 0) {
+            shares.push_back(connected_shares[connected++]);
+            continue;
+        }
+        std::vector<double> with_it = connected_loads;
+        with_it.push_back(bound[i]->row.sizing_load);
+        shares.push_back(split_by_load(capacity, with_it).back());
+    }
     const int32_t cores = whole_cores(server.usable_cpus);
     const int32_t spindles = std::max<int32_t>(server.effective_spindles, 0);
     std::map<std::pair<std::string, std::string>, int64_t> pair_sizes;

@@ -149,6 +149,28 @@ TEST(PoolEngine, CpuCapacityIsSharedByOfferedLoad) {
     }
 }
 
+TEST(PoolEngine, PoolsWithoutOpenConnectionsDoNotShareTheCpuCapacity) {
+    // The same application renamed: the old group's load is still in the window, but its
+    // connections are closed. The new group gets the whole capacity of 8 (4 cores); the old
+    // one the half it would get beside it.
+    std::vector<PoolGroupFacts> groups;
+    for (int32_t connections : {0, 12}) {
+        PoolGroupFacts facts =
+            measured_group(connections ? "shop-v2" : "shop-v1", 400, 0.01, connections);
+        set_busy(facts, 4, 12, 12, 12, 0.0);
+        facts.on_cpu_share = 0.9;
+        groups.push_back(facts);
+    }
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    const PoolRecommendations result = recommend_pools(groups, server_with(4, 0.95), policy);
+    ASSERT_EQ(result.pools.size(), 2u);
+    EXPECT_EQ(result.cpu_capacity_connections, 8);
+    EXPECT_EQ(result.pools[0].pool_size, 4);
+    EXPECT_EQ(result.pools[1].pool_size, 8);
+    EXPECT_CONTAINS(result.pools[1].reason, "this pool's share by offered load is 8, down from 12");
+}
+
 TEST(PoolEngine, LatencyBoundSaturatedPoolGrows) {
     // Every connection busy, CPU at 10 %, 400 tx/s × 50 ms: A = 20 served, demand unknown.
     PoolGroupFacts facts = measured_group("reports", 400, 0.05, 20);
