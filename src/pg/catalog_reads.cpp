@@ -4,12 +4,12 @@
 
 extern "C" {
 #include "executor/spi.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 }
 
 #include "pg/compat.hpp"
+#include "pg/file_settings.hpp"
 #include "pg/setting_reads.hpp"
 
 namespace poolopt::pg {
@@ -25,14 +25,6 @@ bool spi_is_null(uint64 row, int column) {
     bool is_null = false;
     SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &is_null);
     return is_null;
-}
-
-// `('a', 'b', ...)`, each name quoted as a literal.
-void append_name_list(StringInfo out, const char *const *names, int count) {
-    appendStringInfoChar(out, '(');
-    for (int i = 0; i < count; ++i)
-        appendStringInfo(out, "%s%s", i ? ", " : "", quote_literal_cstr(names[i]));
-    appendStringInfoChar(out, ')');
 }
 
 // Connects to SPI with search_path pinned to pg_catalog (pg_temp last, so that a temporary
@@ -59,58 +51,13 @@ void run_query(const char *sql) {
              sql);
 }
 
-constexpr int kMaxPendingNames = 64;
-
-void read_file_values(SettingTexts &result, const char *const *names, int count) {
-    run_query(
-        "SELECT pg_catalog.has_function_privilege("
-        "'pg_catalog.pg_show_all_file_settings()', 'EXECUTE')");
-    if (strcmp(spi_text(0, 1), "t") != 0) return;
-    StringInfoData sql;
-    initStringInfo(&sql);
-    appendStringInfoString(&sql,
-                           "SELECT DISTINCT ON (pg_catalog.lower(name)) pg_catalog.lower(name), "
-                           "setting FROM pg_catalog.pg_file_settings "
-                           "WHERE setting IS NOT NULL "
-                           // A restart-only setting changed in the files is reported with
-                           // the error "setting could not be applied": that is the
-                           // pending value; other errors mean the value is not used.
-                           "AND (error IS NULL");
-    // The settings pending a restart, as read from the variables (no second pass over
-    // pg_settings).
-    const char *pending[kMaxPendingNames];
-    int pending_count = 0;
-    for (int i = 0; i < result.count && pending_count < kMaxPendingNames; ++i)
-        if (result.rows[i].pending_restart) pending[pending_count++] = result.rows[i].name;
-    if (pending_count > 0) {
-        appendStringInfoString(&sql, " OR pg_catalog.lower(name) IN ");
-        append_name_list(&sql, pending, pending_count);
-    }
-    appendStringInfoString(&sql, ") AND pg_catalog.lower(name) IN ");
-    append_name_list(&sql, names, count);
-    appendStringInfoString(&sql, " ORDER BY pg_catalog.lower(name), seqno DESC");
-    run_query(sql.data);
-    result.file_values_read = true;
-    for (uint64 r = 0; r < SPI_processed; ++r) {
-        const char *name = spi_text(r, 1);
-        for (int i = 0; i < result.count; ++i) {
-            SettingText &row = result.rows[i];
-            if (strcmp(row.name, name) != 0) continue;
-            row.has_file_value = true;
-            strlcpy(row.file_value, spi_text(r, 2), sizeof row.file_value);
-        }
-    }
-}
-
 }  // namespace
 
 SettingTexts read_settings(const char *const *names, int name_count) {
     SettingTexts result{};
     result.rows = static_cast<SettingText *>(palloc0(sizeof(SettingText) * name_count));
     read_setting_variables(names, name_count, &result);
-    int guc_nest_level = spi_begin();
-    read_file_values(result, names, name_count);
-    spi_end(guc_nest_level);
+    read_file_values(result);
     return result;
 }
 

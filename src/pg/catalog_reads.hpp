@@ -1,8 +1,8 @@
 // What SQL functions read of the server outside shared memory: the advised settings (from
-// their variables), the configuration files' values (pg_file_settings, through SPI), the
-// size of the databases (through SPI, used until the worker has measured them) and the
-// oldest open transaction (the backend status array). Never used by the worker, whose
-// sampling path stays free of SQL. The SPI queries are constant (names are quoted literals)
+// their variables), the configuration files' values (file_settings.hpp), the size of the
+// databases (through SPI, used until the worker has measured them) and the oldest open
+// transaction (the backend status array). Never used by the worker, whose
+// sampling path stays free of SQL. The SPI queries are constant
 // and run with search_path = pg_catalog, pg_temp.
 //
 // Every result is plain data in palloc'd memory. These may raise an error at any point, so

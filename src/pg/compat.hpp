@@ -11,6 +11,7 @@
 
 extern "C" {
 #include "catalog/pg_database.h"
+#include "catalog/pg_proc.h"
 #include "utils/guc_tables.h"
 }
 
@@ -120,6 +121,17 @@ inline int reserved_connections() {
     return SuperuserReservedConnections + ReservedConnections;
 #else
     return ReservedBackends;
+#endif
+}
+
+// Whether the current user may execute the function `function_oid` (its ACL, as
+// has_function_privilege reads it).
+inline bool may_execute_function(Oid function_oid) {
+#if PG_VERSION_NUM >= 160000
+    return object_aclcheck(ProcedureRelationId, function_oid, GetUserId(), ACL_EXECUTE) ==
+           ACLCHECK_OK;
+#else
+    return pg_proc_aclcheck(function_oid, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
 #endif
 }
 
