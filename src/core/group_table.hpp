@@ -174,6 +174,8 @@ struct GroupFigures {
     double mean_hold_micros;         // busy time per transaction over the last minute; 0 if none
 };
 GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
+// figures_of(entry, now).mean_hold_micros alone, reading only the two minute counters.
+double mean_hold_micros(const GroupEntry &entry, int64_t now_micros);
 
 // Events of one kind counted since the current window began, or since the previous one
 // began when `include_previous_window` (a window that has just begun holds little). A group

@@ -172,6 +172,57 @@ class SeqlockRing {
         return read_entry(generation, pushed, seqno, out);
     }
 
+    // The oldest seqno of the newest run of entries that satisfy keep(value), found by
+    // reading back from the newest entry (unreadable entries are passed over): for entries
+    // pushed in the order of a key, keep = "key >= x" finds where they begin without
+    // reading the older ones. pushed() when the newest entry fails keep or there is none.
+    template <typename Keep>
+    uint64_t newest_run_start(Keep &&keep) const {
+        const uint64_t generation = generation_.load(std::memory_order_acquire);
+        const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+        const uint64_t oldest_kept = pushed > capacity() ? pushed - capacity() : 0;
+        T value{};
+        uint64_t start = pushed;
+        for (uint64_t seqno = pushed; seqno > oldest_kept; --seqno) {
+            if (!read_entry(generation, pushed, seqno - 1, &value)) continue;
+            if (!keep(static_cast<const T &>(value))) break;
+            start = seqno - 1;
+        }
+        return start;
+    }
+
+    // A reader's place when it copies the ring a chunk at a time (copy_chunk), doing other
+    // work between chunks: the generation it began in, and the seqnos left to read up to
+    // what had been pushed when it began.
+    struct Cursor {
+        uint64_t generation;
+        uint64_t next_seqno;
+        uint64_t end_seqno;
+    };
+    Cursor cursor_since(uint64_t from_seqno) const {
+        const uint64_t generation = generation_.load(std::memory_order_acquire);
+        const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+        return Cursor{generation, from_seqno, pushed};
+    }
+
+    // Copies the cursor's next readable entries, oldest first, into out (room for `room`)
+    // and moves the cursor past them; returns how many, 0 when none is left. As in
+    // for_each_since, overwritten entries are skipped; entries pushed after a clear() that
+    // followed cursor_since() are never copied, so a chunked read never mixes generations.
+    size_t copy_chunk(Cursor *cursor, T *out, size_t room) const {
+        size_t copied = 0;
+        while (copied < room && cursor->next_seqno < cursor->end_seqno) {
+            const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+            const uint64_t oldest_kept = pushed > capacity() ? pushed - capacity() : 0;
+            // Entries overwritten since the last chunk: skip them without reading each.
+            if (cursor->next_seqno < oldest_kept) cursor->next_seqno = oldest_kept;
+            if (cursor->next_seqno >= cursor->end_seqno) break;
+            if (read_entry(cursor->generation, pushed, cursor->next_seqno, &out[copied])) ++copied;
+            ++cursor->next_seqno;
+        }
+        return copied;
+    }
+
   private:
     SeqlockRing() = default;
 
