@@ -54,7 +54,8 @@ struct GroupWindow {
 
 // One pool group. Concurrency protocol: written only by the worker, while it holds the
 // pool_optimizer LWLock exclusively; read by SQL functions under the same lock in shared
-// mode, which copy the entries out and release it before doing anything else.
+// mode, which copy out what they need of each entry (or figures computed from it without
+// allocating or raising errors) and release it before doing anything else.
 struct GroupEntry {
     GroupKey key;
     bool in_use;

@@ -15,9 +15,9 @@ namespace poolopt::core {
 //
 // Concurrency protocol (PostgreSQL's st_changecount as the model):
 // - One writer at a time calls push() and clear(); the owner guarantees that (only the
-//   worker writes). Readers in any process call read(), for_each_since(), pushed(),
-//   generation(), capacity(); they take no lock, never block or slow the writer, and
-//   never consume entries.
+//   worker writes). Readers in any process call read(), for_each_since(),
+//   newest_run_start(), cursor_since(), copy_chunk(), pushed(), generation(), capacity();
+//   they take no lock, never block or slow the writer, and never consume entries.
 // - Each slot has a change counter: odd while the writer is filling the slot, even when
 //   the slot is stable. The writer makes it odd, stores the payload, then makes it even
 //   again (release). A reader loads it (acquire), copies the payload into local memory,
