@@ -16,7 +16,7 @@ namespace poolopt::core {
 // Concurrency protocol (PostgreSQL's st_changecount as the model):
 // - One writer at a time calls push() and clear(); the owner guarantees that (only the
 //   worker writes). Readers in any process call read(), for_each_since(),
-//   newest_run_start(), cursor_since(), copy_chunk(), pushed(), generation(), capacity();
+//   first_seqno_where(), cursor_since(), copy_chunk(), pushed(), generation(), capacity();
 //   they take no lock, never block or slow the writer, and never consume entries.
 // - Each slot has a change counter: odd while the writer is filling the slot, even when
 //   the slot is stable. The writer makes it odd, stores the payload, then makes it even
@@ -172,23 +172,25 @@ class SeqlockRing {
         return read_entry(generation, pushed, seqno, out);
     }
 
-    // The oldest seqno of the newest run of entries that satisfy keep(value), found by
-    // reading back from the newest entry (unreadable entries are passed over): for entries
-    // pushed in the order of a key, keep = "key >= x" finds where they begin without
-    // reading the older ones. pushed() when the newest entry fails keep or there is none.
-    template <typename Keep>
-    uint64_t newest_run_start(Keep &&keep) const {
+    // The seqno of the oldest entry that meets `meets`, for a predicate that the entries,
+    // pushed in the order of a key, meet from some entry on (key >= x): a binary search
+    // that reads about log2(capacity) entries. An entry that cannot be read (overwritten
+    // meanwhile, so among the oldest) counts as not meeting it. pushed() when none does.
+    template <typename Pred>
+    uint64_t first_seqno_where(Pred &&meets) const {
         const uint64_t generation = generation_.load(std::memory_order_acquire);
         const uint64_t pushed = pushed_.load(std::memory_order_acquire);
-        const uint64_t oldest_kept = pushed > capacity() ? pushed - capacity() : 0;
+        uint64_t low = pushed > capacity() ? pushed - capacity() : 0, high = pushed;
         T value{};
-        uint64_t start = pushed;
-        for (uint64_t seqno = pushed; seqno > oldest_kept; --seqno) {
-            if (!read_entry(generation, pushed, seqno - 1, &value)) continue;
-            if (!keep(static_cast<const T &>(value))) break;
-            start = seqno - 1;
+        while (low < high) {
+            const uint64_t middle = low + (high - low) / 2;
+            if (read_entry(generation, pushed, middle, &value) &&
+                meets(static_cast<const T &>(value)))
+                high = middle;
+            else
+                low = middle + 1;
         }
-        return start;
+        return low;
     }
 
     // A reader's place when it copies the ring a chunk at a time (copy_chunk), doing other

@@ -4,7 +4,7 @@ namespace poolopt::pg {
 
 uint64_t first_sample_since(const SharedView &view, int64_t since_micros) {
     if (since_micros == INT64_MIN) return 0;
-    return view.history->newest_run_start(
+    return view.history->first_seqno_where(
         [&](const core::ServerSample &sample) { return sample.time_micros >= since_micros; });
 }
 

@@ -31,7 +31,7 @@ core::GroupTableHeader visit_groups(const SharedView &view, Visit &&visit) {
 }
 
 // The seqno of the oldest sample in the ring taken at or after since_micros (the ring is
-// in time order), found by reading back from the newest sample only.
+// in time order), found by a binary search over the ring.
 uint64_t first_sample_since(const SharedView &view, int64_t since_micros);
 
 // The samples taken at or after since_micros, summarised. With ring_peak, also the largest

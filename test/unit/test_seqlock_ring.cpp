@@ -170,18 +170,24 @@ TEST(SeqlockRing, ClearHidesOlderEntriesAndRestartsSeqnos) {
     EXPECT_EQ(all[1].second.seq, 101u);
 }
 
-TEST(SeqlockRing, NewestRunStartReadsBackOnlyWhileEntriesQualify) {
-    Region region(SeqlockRing<Record>::bytes_needed(8));
-    auto *ring = SeqlockRing<Record>::create(region.at(0), 8);
+TEST(SeqlockRing, FirstSeqnoWhereFindsWhereOrderedEntriesBeginToQualify) {
     auto at_least = [](uint64_t seq) { return [seq](const Record &r) { return r.seq >= seq; }; };
-    EXPECT_EQ(ring->newest_run_start(at_least(0)), 0u);                    // empty: pushed()
-    for (uint64_t seq = 0; seq < 12; ++seq) ring->push(make_record(seq));  // keeps 4..11
-    EXPECT_EQ(ring->newest_run_start(at_least(9)), 9u);
-    EXPECT_EQ(ring->newest_run_start(at_least(11)), 11u);
-    EXPECT_EQ(ring->newest_run_start(at_least(12)), 12u);  // none qualifies: pushed()
-    EXPECT_EQ(ring->newest_run_start(at_least(0)), 4u);    // all: the oldest kept
-    // The scan stops at the first entry that fails, even if older ones would pass.
-    EXPECT_EQ(ring->newest_run_start([](const Record &r) { return r.seq != 7; }), 8u);
+    Region region(SeqlockRing<Record>::bytes_needed(8));
+    auto *ring = ring_with(region, 8, 0);
+    EXPECT_EQ(ring->first_seqno_where(at_least(0)), 0u);  // empty: pushed()
+    for (uint64_t pushed = 1; pushed <= 20; ++pushed) {
+        ring->push(make_record(pushed - 1));
+        const uint64_t oldest = pushed > 8 ? pushed - 8 : 0;
+        for (uint64_t seq = 0; seq <= pushed + 1; ++seq) {
+            const uint64_t want = seq < oldest ? oldest : seq < pushed ? seq : pushed;
+            EXPECT_EQ(ring->first_seqno_where(at_least(seq)), want)
+                << "pushed " << pushed << ", from " << seq;
+        }
+    }
+    Region one(SeqlockRing<Record>::bytes_needed(1));
+    auto *single = ring_with(one, 1, 5);  // keeps 4
+    EXPECT_EQ(single->first_seqno_where(at_least(0)), 4u);
+    EXPECT_EQ(single->first_seqno_where(at_least(5)), 5u);
 }
 
 // Read in chunks of 3 from a ring of 8: every entry once, in order, chunk by chunk.
