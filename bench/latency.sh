@@ -7,7 +7,13 @@
 #    enough to be sampled (groups persist after the session has moved on);
 #  - then, back at the default interval, each function is timed with EXPLAIN ANALYZE
 #    (server-side execution time, the rows are materialised by the function scan), RUNS
-#    times, median with min..max.
+#    times, median with min..max: "execution ms", each call in a fresh session (the
+#    figure the targets are judged on), and "warm ms", RUNS calls in one session after a
+#    first call that is dropped;
+#  - "faults": minor page faults of the backend over one call in a fresh session whose
+#    plan is already cached (an EXPLAIN first), from /proc/<pid>/stat: the fresh memory
+#    one call touches (its own allocations and the shared-memory pages it reads), median
+#    of FAULT_RUNS (5) sessions.
 #   bench/latency.sh [runs=21] [groups=256]
 # CALLGRIND=1: instead of times, instructions per call (callgrind Ir, collected only inside
 # each function: robust on a loaded machine). The server runs under valgrind; per call =
@@ -64,13 +70,36 @@ if [ -n "${CALLGRIND:-}" ]; then
     as_test_user "$PG_BINDIR/pg_ctl" -D "$DATA" -m immediate -w -t 300 stop >/dev/null || true
     exit 0
 fi
+minor_faults() {  # pid -> minflt, field 10 of /proc/<pid>/stat (comm may hold spaces)
+    local s; s=$(cat "/proc/$1/stat"); s=${s##*) }
+    set -- $s; echo "$8"
+}
+fresh_call_faults() {  # query -> minor faults of a fresh backend over one execution
+    local pid before after line
+    coproc PSQL { bpsql 2>&1; }
+    printf 'SELECT pg_backend_pid();\n' >&"${PSQL[1]}"
+    read -r pid <&"${PSQL[0]}"
+    printf 'EXPLAIN %s;\n\\echo planned\n' "$1" >&"${PSQL[1]}"
+    while read -r line <&"${PSQL[0]}" && [ "$line" != planned ]; do :; done
+    before=$(minor_faults "$pid")
+    printf 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) %s;\n\\echo done\n' "$1" >&"${PSQL[1]}"
+    while read -r line <&"${PSQL[0]}" && [ "$line" != done ]; do :; done
+    after=$(minor_faults "$pid")
+    exec {PSQL[1]}>&-
+    wait "$PSQL_PID" || true
+    echo $((after - before))
+}
 time_fn() {  # label, query
-    local q=$2
+    local q=$2 explain="EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) $2"
     for _ in $(seq "$RUNS"); do
-        bpsql -c "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) $q" | awk '/Execution Time/{print $3}'
+        bpsql -c "$explain" | awk '/Execution Time/{print $3}'
     done >"$BENCH_DIR/t"
-    printf '%-40s rows %6s  execution ms: ' "$1" "$(bpsql -c "SELECT count(*) FROM ($q) s")"
-    stats <"$BENCH_DIR/t"
+    for _ in $(seq $((RUNS + 1))); do echo "$explain;"; done | bpsql -f - |
+        awk '/Execution Time/{print $3}' | tail -n +2 >"$BENCH_DIR/warm"
+    for _ in $(seq "${FAULT_RUNS:-5}"); do fresh_call_faults "$q"; done >"$BENCH_DIR/faults"
+    printf '%-40s rows %6s  execution ms: %s  warm ms: %s  faults: %s\n' "$1" \
+        "$(bpsql -c "SELECT count(*) FROM ($q) s")" "$(stats <"$BENCH_DIR/t")" \
+        "$(stats <"$BENCH_DIR/warm")" "$(sort -n "$BENCH_DIR/faults" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)] " (min " a[1] ", max " a[NR] ")"}')"
 }
 time_fn "pool_recommendations()" "SELECT * FROM pool_recommendations()"
 time_fn "setting_recommendations()" "SELECT * FROM setting_recommendations()"

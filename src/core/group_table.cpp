@@ -317,10 +317,15 @@ GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
         entry.transactions_last_minute.covered_micros(now_micros, entry.first_seen_micros);
     figures.transactions_per_second =
         covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
-    figures.mean_hold_micros =
-        transactions ? double(entry.busy_micros_last_minute.sum(now_micros)) / double(transactions)
-                     : 0.0;
+    figures.mean_hold_micros = mean_hold_micros(entry, now_micros);
     return figures;
+}
+
+double mean_hold_micros(const GroupEntry &entry, int64_t now_micros) {
+    uint64_t transactions = entry.transactions_last_minute.sum(now_micros);
+    return transactions
+               ? double(entry.busy_micros_last_minute.sum(now_micros)) / double(transactions)
+               : 0.0;
 }
 
 uint64_t recent_events(const GroupEntry &entry, EventKind kind, bool include_previous_window) {

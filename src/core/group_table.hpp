@@ -54,7 +54,8 @@ struct GroupWindow {
 
 // One pool group. Concurrency protocol: written only by the worker, while it holds the
 // pool_optimizer LWLock exclusively; read by SQL functions under the same lock in shared
-// mode, which copy the entries out and release it before doing anything else.
+// mode, which copy out what they need of each entry (or figures computed from it without
+// allocating or raising errors) and release it before doing anything else.
 struct GroupEntry {
     GroupKey key;
     bool in_use;
@@ -174,6 +175,8 @@ struct GroupFigures {
     double mean_hold_micros;         // busy time per transaction over the last minute; 0 if none
 };
 GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
+// figures_of(entry, now).mean_hold_micros alone, reading only the two minute counters.
+double mean_hold_micros(const GroupEntry &entry, int64_t now_micros);
 
 // Events of one kind counted since the current window began, or since the previous one
 // began when `include_previous_window` (a window that has just begun holds little). A group

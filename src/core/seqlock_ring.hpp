@@ -15,9 +15,9 @@ namespace poolopt::core {
 //
 // Concurrency protocol (PostgreSQL's st_changecount as the model):
 // - One writer at a time calls push() and clear(); the owner guarantees that (only the
-//   worker writes). Readers in any process call read(), for_each_since(), pushed(),
-//   generation(), capacity(); they take no lock, never block or slow the writer, and
-//   never consume entries.
+//   worker writes). Readers in any process call read(), for_each_since(),
+//   first_seqno_where(), cursor_since(), copy_chunk(), pushed(), generation(), capacity();
+//   they take no lock, never block or slow the writer, and never consume entries.
 // - Each slot has a change counter: odd while the writer is filling the slot, even when
 //   the slot is stable. The writer makes it odd, stores the payload, then makes it even
 //   again (release). A reader loads it (acquire), copies the payload into local memory,
@@ -170,6 +170,59 @@ class SeqlockRing {
         const uint64_t generation = generation_.load(std::memory_order_acquire);
         const uint64_t pushed = pushed_.load(std::memory_order_acquire);
         return read_entry(generation, pushed, seqno, out);
+    }
+
+    // The seqno of the oldest entry that meets `meets`, for a predicate that the entries,
+    // pushed in the order of a key, meet from some entry on (key >= x): a binary search
+    // that reads about log2(capacity) entries. An entry that cannot be read (overwritten
+    // meanwhile, so among the oldest) counts as not meeting it. pushed() when none does.
+    template <typename Pred>
+    uint64_t first_seqno_where(Pred &&meets) const {
+        const uint64_t generation = generation_.load(std::memory_order_acquire);
+        const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+        uint64_t low = pushed > capacity() ? pushed - capacity() : 0, high = pushed;
+        T value{};
+        while (low < high) {
+            const uint64_t middle = low + (high - low) / 2;
+            if (read_entry(generation, pushed, middle, &value) &&
+                meets(static_cast<const T &>(value)))
+                high = middle;
+            else
+                low = middle + 1;
+        }
+        return low;
+    }
+
+    // A reader's place when it copies the ring a chunk at a time (copy_chunk), doing other
+    // work between chunks: the generation it began in, and the seqnos left to read up to
+    // what had been pushed when it began.
+    struct Cursor {
+        uint64_t generation;
+        uint64_t next_seqno;
+        uint64_t end_seqno;
+    };
+    Cursor cursor_since(uint64_t from_seqno) const {
+        const uint64_t generation = generation_.load(std::memory_order_acquire);
+        const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+        return Cursor{generation, from_seqno, pushed};
+    }
+
+    // Copies the cursor's next readable entries, oldest first, into out (room for `room`)
+    // and moves the cursor past them; returns how many, 0 when none is left. As in
+    // for_each_since, overwritten entries are skipped; entries pushed after a clear() that
+    // followed cursor_since() are never copied, so a chunked read never mixes generations.
+    size_t copy_chunk(Cursor *cursor, T *out, size_t room) const {
+        size_t copied = 0;
+        while (copied < room && cursor->next_seqno < cursor->end_seqno) {
+            const uint64_t pushed = pushed_.load(std::memory_order_acquire);
+            const uint64_t oldest_kept = pushed > capacity() ? pushed - capacity() : 0;
+            // Entries overwritten since the last chunk: skip them without reading each.
+            if (cursor->next_seqno < oldest_kept) cursor->next_seqno = oldest_kept;
+            if (cursor->next_seqno >= cursor->end_seqno) break;
+            if (read_entry(cursor->generation, pushed, cursor->next_seqno, &out[copied])) ++copied;
+            ++cursor->next_seqno;
+        }
+        return copied;
     }
 
   private:

@@ -40,6 +40,22 @@ constexpr double kMinSecondsToExtrapolate = 300;
 // within the last hour, which a rule may act on without guessing the rest of the hour.
 double hourly_rate_floor(double count, double seconds) noexcept;
 
+// Summarises samples one at a time, oldest first, as the history ring yields them, so
+// that a reader can summarise the ring without copying it. Samples taken before
+// `since_micros` (INT64_MIN: none) are left out. Plain data, no allocation.
+class WindowSummariser {
+  public:
+    explicit WindowSummariser(int64_t since_micros) noexcept : since_micros_(since_micros) {}
+    void add(const ServerSample &sample) noexcept;
+    TelemetryWindow result() const noexcept;
+
+  private:
+    int64_t since_micros_;
+    TelemetryWindow window_;
+    double connections_ = 0, busy_ = 0, idle_in_transaction_ = 0;
+    int64_t interval_micros_ = 0;
+};
+
 // Summarises the samples taken at or after `since_micros` (INT64_MIN: all of them).
 // `samples` are oldest first, as the history ring yields them.
 TelemetryWindow summarise_window(const ServerSample *samples, size_t count,

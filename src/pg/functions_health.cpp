@@ -11,7 +11,7 @@
 #include "pg/gucs.hpp"
 #include "pg/plain_text.hpp"
 #include "pg/row_builder.hpp"
-#include "pg/shared_copy.hpp"
+#include "pg/shared_reads.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -42,11 +42,11 @@ struct PlainChecks {
 
 // The figures of pool_health() as plain data.
 struct HealthInputs {
-    SampleCopy samples;
-    GroupCopy groups;
+    core::TelemetryWindow window;  // the samples of the current evaluation window
+    uint64_t refused_connections;  // since the previous window began, else the current one
+    core::GroupTableHeader header;
     OldestTransaction oldest;
     int64_t now_micros;
-    int64_t window_start_micros;
     int available_connections;
     int32_t worker_pid;
     int64_t last_sample_micros;  // 0: none yet
@@ -56,8 +56,7 @@ struct HealthInputs {
 
 core::HealthFacts facts_of(const HealthInputs &in) {
     core::HealthFacts facts;
-    facts.window =
-        core::summarise_window(in.samples.samples, in.samples.count, in.window_start_micros);
+    facts.window = in.window;
     facts.available_connections = in.available_connections;
     if (in.oldest.found) {
         facts.oldest_transaction_seconds = in.oldest.age_seconds;
@@ -67,15 +66,10 @@ core::HealthFacts facts_of(const HealthInputs &in) {
         if (in.oldest.state[0])
             facts.oldest_transaction_detail += ", " + std::string(in.oldest.state);
     }
-    // Refusals since the previous window began, when one has closed: the current window
-    // alone may have just begun.
-    const core::GroupTableHeader &header = in.groups.header;
-    bool include_previous = header.previous_window_start_micros != 0;
-    int64_t since =
-        include_previous ? header.previous_window_start_micros : header.window_start_micros;
-    for (int i = 0; i < in.groups.count; ++i)
-        facts.refused_connections += core::recent_events(
-            in.groups.groups[i], core::EventKind::connection_refused, include_previous);
+    const core::GroupTableHeader &header = in.header;
+    int64_t since = header.previous_window_start_micros != 0 ? header.previous_window_start_micros
+                                                             : header.window_start_micros;
+    facts.refused_connections = in.refused_connections;
     facts.refusal_window_seconds = since > 0 ? double(in.now_micros - since) / 1e6 : 0;
     facts.worker_running = in.worker_pid != 0;
     if (in.last_sample_micros != 0)
@@ -109,9 +103,15 @@ extern "C" Datum pool_health(PG_FUNCTION_ARGS) {
     HealthInputs in{};
     in.oldest = read_oldest_transaction();
     in.now_micros = unix_micros_now();
-    in.window_start_micros = in.now_micros - int64_t(gucs::evaluation_interval_s) * 1000000;
-    in.samples = copy_samples(view, in.window_start_micros);
-    in.groups = copy_groups(view);
+    in.window = summarise_history(
+        view, in.now_micros - int64_t(gucs::evaluation_interval_s) * 1000000, nullptr);
+    in.header = visit_groups(view, [&](const core::GroupEntry &group) {
+        // Refusals since the previous window began, when one has closed: the current
+        // window alone may have just begun. The header read under the same lock says which.
+        bool include_previous = view.state->groups.previous_window_start_micros != 0;
+        in.refused_connections +=
+            core::recent_events(group, core::EventKind::connection_refused, include_previous);
+    });
     in.available_connections = MaxConnections - compat::reserved_connections();
     const SharedState &state = *view.state;
     in.worker_pid = state.worker_pid.load();
@@ -120,7 +120,9 @@ extern "C" Datum pool_health(PG_FUNCTION_ARGS) {
     in.events_received = state.events_received.load();
     in.events_dropped = state.events_dropped.load();
 
-    auto *checks = static_cast<PlainChecks *>(palloc0(sizeof(PlainChecks)));
+    // fill_checks writes each row it uses whole: the others are never touched.
+    auto *checks = static_cast<PlainChecks *>(palloc(sizeof(PlainChecks)));
+    checks->count = 0;
     guarded<void>("pool_health", [&] { fill_checks(in, checks); });
 
     RowBuilder row;

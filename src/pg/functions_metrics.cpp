@@ -6,7 +6,7 @@
 #include "pg/boundary.hpp"
 #include "pg/gucs.hpp"
 #include "pg/row_builder.hpp"
-#include "pg/shared_copy.hpp"
+#include "pg/shared_reads.hpp"
 #include "pg/shmem.hpp"
 
 extern "C" {
@@ -22,17 +22,38 @@ using namespace poolopt::pg;
 
 namespace {
 
+// What a pool_metrics() row shows of one group, taken under the LWLock: the entry's
+// histograms and minute counters stay in shared memory, only their figures are copied.
+struct MetricsRow {
+    core::GroupKey key;
+    core::GroupCounts now;
+    core::GroupFigures figures;
+    uint64_t events[core::kEventKinds];
+    uint64_t transactions;
+    int64_t first_seen_micros, last_seen_micros;
+};
+
 Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_metrics");
     compat::init_materialized_srf(fcinfo);
-    GroupCopy copy = copy_groups(view);
-    const core::GroupEntry *groups = copy.groups;
-    int count = copy.count;
+    // Not zeroed: only the rows filled are touched.
+    auto *rows = static_cast<MetricsRow *>(palloc(sizeof(MetricsRow) * view.state->max_pools));
+    int count = 0;
     int64_t now = unix_micros_now();
+    visit_groups(view, [&](const core::GroupEntry &g) {
+        MetricsRow &r = rows[count++];
+        r.key = g.key;
+        r.now = g.now;
+        r.figures = core::figures_of(g, now);
+        memcpy(r.events, g.totals.events, sizeof r.events);
+        r.transactions = g.totals.transactions;
+        r.first_seen_micros = g.first_seen_micros;
+        r.last_seen_micros = g.last_seen_micros;
+    });
     RowBuilder row;
     for (int i = 0; i < count; ++i) {
-        const core::GroupEntry &g = groups[i];
-        core::GroupFigures f = core::figures_of(g, now);
+        const MetricsRow &g = rows[i];
+        const core::GroupFigures &f = g.figures;
         row.text(g.key.database);
         row.text(g.key.role);
         row.text(g.key.application);
@@ -51,7 +72,7 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
         row.int4(int32(f.busy_max));
         row.float8(f.saturation_share);
         row.int8(int64(f.window_samples));
-        const uint64_t *events = g.totals.events;
+        const uint64_t *events = g.events;
         row.int8(int64(events[int(core::EventKind::connection_accepted)]));
         row.int8(int64(events[int(core::EventKind::authentication_failed)]));
         row.int8(int64(events[int(core::EventKind::connection_refused)]));
@@ -60,7 +81,7 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
         row.int8(int64(events[int(core::EventKind::idle_session_timeout)]));
         row.float8(f.transactions_per_second);
         row.float8(f.mean_hold_micros / 1000.0);
-        row.int8(int64(g.totals.transactions));
+        row.int8(int64(g.transactions));
         row.timestamp(g.first_seen_micros);
         row.timestamp(g.last_seen_micros);
         row.emit(fcinfo);
@@ -68,49 +89,61 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
     return Datum(0);
 }
 
+void emit_sample_row(FunctionCallInfo fcinfo, RowBuilder &row, const core::ServerSample &s) {
+    row.timestamp(s.time_micros);
+    row.int4(s.client_connections);
+    row.int4(s.active);
+    row.int4(s.idle);
+    row.int4(s.idle_in_transaction);
+    row.int4(s.waiting_on_lock);
+    row.int4(s.background_processes);
+    row.int4(s.connection_headroom);
+    row.int4(s.groups);
+    row.float8(s.cpu_utilisation);
+    row.float8(s.cpu_iowait);
+    row.float8(s.load_1min);
+    s.memory_available_bytes >= 0 ? row.int8(s.memory_available_bytes) : row.null();
+    row.float8(s.interval_micros / 1000.0);
+    row.int8(s.delta.xact_commit);
+    row.int8(s.delta.xact_rollback);
+    row.float8(s.delta.active_time_ms);
+    row.float8(s.delta.idle_in_transaction_time_ms);
+    row.float8(s.delta.session_time_ms);
+    row.int8(s.delta.sessions);
+    row.int8(s.delta.sessions_abandoned);
+    row.int8(s.delta.sessions_fatal);
+    row.int8(s.delta.sessions_killed);
+    row.int8(s.delta.temp_files);
+    row.int8(s.delta.temp_bytes);
+    row.int8(s.delta.blks_hit);
+    row.int8(s.delta.blks_read);
+    row.int8(s.delta.checkpoints_timed);
+    row.int8(s.delta.checkpoints_requested);
+    row.emit(fcinfo);
+}
+
+// Samples copied out of the ring per chunk: each chunk's rows are emitted before the next
+// is copied, so a call touches this much private memory, not the whole ring.
+constexpr uint32_t kSampleChunk = 256;
+
 Datum pool_samples_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_samples");
     int64_t since =
         PG_ARGISNULL(0) ? INT64_MIN : unix_micros_from_timestamptz(PG_GETARG_TIMESTAMPTZ(0));
     compat::init_materialized_srf(fcinfo);
-    SampleCopy copy = copy_samples(view, since);
+    auto *chunk =
+        static_cast<core::ServerSample *>(palloc(sizeof(core::ServerSample) * kSampleChunk));
+    HistoryRing::Cursor cursor = view.history->cursor_since(first_sample_since(view, since));
     RowBuilder row;
-    for (uint32_t i = 0; i < copy.count; ++i) {
-        const core::ServerSample &s = copy.samples[i];
-        row.timestamp(s.time_micros);
-        row.int4(s.client_connections);
-        row.int4(s.active);
-        row.int4(s.idle);
-        row.int4(s.idle_in_transaction);
-        row.int4(s.waiting_on_lock);
-        row.int4(s.background_processes);
-        row.int4(s.connection_headroom);
-        row.int4(s.groups);
-        row.float8(s.cpu_utilisation);
-        row.float8(s.cpu_iowait);
-        row.float8(s.load_1min);
-        s.memory_available_bytes >= 0 ? row.int8(s.memory_available_bytes) : row.null();
-        row.float8(s.interval_micros / 1000.0);
-        row.int8(s.delta.xact_commit);
-        row.int8(s.delta.xact_rollback);
-        row.float8(s.delta.active_time_ms);
-        row.float8(s.delta.idle_in_transaction_time_ms);
-        row.float8(s.delta.session_time_ms);
-        row.int8(s.delta.sessions);
-        row.int8(s.delta.sessions_abandoned);
-        row.int8(s.delta.sessions_fatal);
-        row.int8(s.delta.sessions_killed);
-        row.int8(s.delta.temp_files);
-        row.int8(s.delta.temp_bytes);
-        row.int8(s.delta.blks_hit);
-        row.int8(s.delta.blks_read);
-        row.int8(s.delta.checkpoints_timed);
-        row.int8(s.delta.checkpoints_requested);
-        row.emit(fcinfo);
-    }
+    // copy_chunk only copies (no PostgreSQL call), and returns before any row is emitted.
+    while (uint32_t count = uint32_t(view.history->copy_chunk(&cursor, chunk, kSampleChunk)))
+        for (uint32_t i = 0; i < count; ++i) {
+            const core::ServerSample &s = chunk[i];
+            if (s.time_micros < since) continue;
+            emit_sample_row(fcinfo, row, s);
+        }
     return Datum(0);
 }
-
 Datum pool_database_stats_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_database_stats");
     compat::init_materialized_srf(fcinfo);

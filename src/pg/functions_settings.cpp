@@ -15,7 +15,7 @@
 #include "pg/gucs.hpp"
 #include "pg/plain_text.hpp"
 #include "pg/row_builder.hpp"
-#include "pg/shared_copy.hpp"
+#include "pg/shared_reads.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_figures.hpp"
 
@@ -50,19 +50,23 @@ struct PlainSettingRow {
 
 struct PlainSettingTable {
     int count;
-    PlainSettingRow rows[kMaxRows];
     // recommend_settings(): an argument was refused.
     bool refused;
     char message[512], detail[1024], hint[512];
+    PlainSettingRow rows[kMaxRows];  // last: only the rows used are zeroed (and touched)
 };
 
 PlainSettingTable *new_table() {
-    return static_cast<PlainSettingTable *>(palloc0(sizeof(PlainSettingTable)));
+    auto *table = static_cast<PlainSettingTable *>(palloc(sizeof(PlainSettingTable)));
+    memset(table, 0, offsetof(PlainSettingTable, rows));
+    return table;
 }
 
 PlainSettingRow *next_row(PlainSettingTable *table) {
     if (table->count >= kMaxRows) throw std::length_error("more settings than rows to hold them");
-    return &table->rows[table->count++];
+    PlainSettingRow *row = &table->rows[table->count++];
+    memset(row, 0, sizeof *row);
+    return row;
 }
 
 // ---- recommend_settings() -------------------------------------------------------------
@@ -117,10 +121,9 @@ struct LiveInputs {
     int64 database_bytes;  // -1 unknown
     // The host and storage figures the worker published; probed here when it has not yet.
     const WorkerFigures *worker;
-    SampleCopy samples;
-    GroupCopy groups;
-    int64_t now_micros;
-    int64_t window_start_micros;
+    core::TelemetryWindow window;      // the samples of the current evaluation window
+    int32_t peak_client_connections;   // over every sample the ring holds
+    double longest_mean_hold_seconds;  // of any group
     int workload_setting, storage_setting;
     const char *data_directory;
     int reserved_connections;
@@ -175,15 +178,9 @@ core::LiveServer live_server_of(const LiveInputs &in) {
     server.extension_workers = 1;  // this extension's worker
     server.superuser_reserved_connections = in.reserved_connections;
 
-    server.window =
-        core::summarise_window(in.samples.samples, in.samples.count, in.window_start_micros);
-    server.peak_client_connections =
-        core::summarise_window(in.samples.samples, in.samples.count, INT64_MIN)
-            .peak_client_connections;
-    for (int i = 0; i < in.groups.count; ++i) {
-        double hold = core::figures_of(in.groups.groups[i], in.now_micros).mean_hold_micros / 1e6;
-        if (hold > server.longest_mean_hold_seconds) server.longest_mean_hold_seconds = hold;
-    }
+    server.window = in.window;
+    server.peak_client_connections = in.peak_client_connections;
+    server.longest_mean_hold_seconds = in.longest_mean_hold_seconds;
     for (int i = 0; i < in.pools.row_count; ++i)
         server.pools.push_back(
             core::PoolAllowance{in.pools.rows[i].pool_size, in.pools.rows[i].max_overflow});
@@ -267,16 +264,19 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     in.database_bytes = in.worker->database_sizes.measured_micros != 0
                             ? database_size_for_caller(in.worker->database_sizes)
                             : read_database_size();
-    in.now_micros = unix_micros_now();
-    in.window_start_micros = in.now_micros - int64_t(gucs::evaluation_interval_s) * 1000000;
-    in.samples = copy_samples(view, INT64_MIN);
-    in.groups = copy_groups(view);
+    int64_t now_micros = unix_micros_now();
+    in.window = summarise_history(view, now_micros - int64_t(gucs::evaluation_interval_s) * 1000000,
+                                  &in.peak_client_connections);
+    visit_groups(view, [&](const core::GroupEntry &group) {
+        double hold = core::mean_hold_micros(group, now_micros) / 1e6;
+        if (hold > in.longest_mean_hold_seconds) in.longest_mean_hold_seconds = hold;
+    });
     in.workload_setting = gucs::workload;
     in.storage_setting = gucs::storage;
     in.data_directory = DataDir;
     in.reserved_connections = compat::reserved_connections();
     PoolInputs pool_inputs;
-    copy_pool_inputs(view, core::FactsWindow::recent, in.now_micros, &pool_inputs);
+    copy_pool_inputs(view, core::FactsWindow::recent, now_micros, &pool_inputs);
     allocate_pool_evaluation(pool_inputs, false, &in.pools);
     core::PoolPolicy policy = pool_policy_from_settings();
     guarded<void>("pool evaluation",

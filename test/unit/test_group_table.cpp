@@ -143,6 +143,8 @@ TEST(GroupTable, SlotDeltasCreditTheOwnerAndSurviveItsExit) {
     EXPECT_EQ(t.find("b")->totals.transactions, 5u);
     GroupFigures f = figures_of(*t.find("a"), 3 * kSecond);
     EXPECT_DOUBLE_EQ(f.mean_hold_micros, 20.0);
+    EXPECT_DOUBLE_EQ(mean_hold_micros(*t.find("a"), 3 * kSecond), 20.0);
+    EXPECT_DOUBLE_EQ(mean_hold_micros(*t.find("a"), 120 * kSecond), 0.0);  // none last minute
     EXPECT_GT(f.transactions_per_second, 0.0);
 }
 

@@ -59,6 +59,13 @@ std::vector<std::pair<uint64_t, T>> collect_since(const SeqlockRing<T> &ring, ui
     return entries;
 }
 
+// A ring of `capacity` in `region` into which records 0..pushed-1 have been pushed.
+SeqlockRing<Record> *ring_with(Region &region, uint32_t capacity, uint64_t pushed) {
+    auto *ring = SeqlockRing<Record>::create(region.at(0), capacity);
+    for (uint64_t seq = 0; seq < pushed; ++seq) ring->push(make_record(seq));
+    return ring;
+}
+
 }  // namespace
 
 TEST(SeqlockRing, CreateRejectsBadArguments) {
@@ -161,6 +168,78 @@ TEST(SeqlockRing, ClearHidesOlderEntriesAndRestartsSeqnos) {
     ASSERT_EQ(all.size(), 2u);
     EXPECT_EQ(all[0].second.seq, 100u);
     EXPECT_EQ(all[1].second.seq, 101u);
+}
+
+TEST(SeqlockRing, FirstSeqnoWhereFindsWhereOrderedEntriesBeginToQualify) {
+    auto at_least = [](uint64_t seq) { return [seq](const Record &r) { return r.seq >= seq; }; };
+    Region region(SeqlockRing<Record>::bytes_needed(8));
+    auto *ring = ring_with(region, 8, 0);
+    EXPECT_EQ(ring->first_seqno_where(at_least(0)), 0u);  // empty: pushed()
+    for (uint64_t pushed = 1; pushed <= 20; ++pushed) {
+        ring->push(make_record(pushed - 1));
+        const uint64_t oldest = pushed > 8 ? pushed - 8 : 0;
+        for (uint64_t seq = 0; seq <= pushed + 1; ++seq) {
+            const uint64_t want = seq < oldest ? oldest : seq < pushed ? seq : pushed;
+            EXPECT_EQ(ring->first_seqno_where(at_least(seq)), want)
+                << "pushed " << pushed << ", from " << seq;
+        }
+    }
+    Region one(SeqlockRing<Record>::bytes_needed(1));
+    auto *single = ring_with(one, 1, 5);  // keeps 4
+    EXPECT_EQ(single->first_seqno_where(at_least(0)), 4u);
+    EXPECT_EQ(single->first_seqno_where(at_least(5)), 5u);
+}
+
+// Read in chunks of 3 from a ring of 8: every entry once, in order, chunk by chunk.
+TEST(SeqlockRing, CopyChunkReadsTheRangeOnceInOrder) {
+    Region region(SeqlockRing<Record>::bytes_needed(8));
+    auto *ring = ring_with(region, 8, 13);  // keeps 5..12
+    auto cursor = ring->cursor_since(0);
+    Record chunk[3];
+    std::vector<uint64_t> seen, sizes;
+    while (size_t n = ring->copy_chunk(&cursor, chunk, 3)) {
+        sizes.push_back(n);
+        for (size_t i = 0; i < n; ++i) {
+            EXPECT_TRUE(is_intact(chunk[i]));
+            seen.push_back(chunk[i].seq);
+        }
+    }
+    EXPECT_EQ(seen, (std::vector<uint64_t>{5, 6, 7, 8, 9, 10, 11, 12}));
+    EXPECT_EQ(sizes, (std::vector<uint64_t>{3, 3, 2}));
+    EXPECT_EQ(ring->copy_chunk(&cursor, chunk, 3), 0u);
+
+    auto from_ten = ring->cursor_since(10);
+    ASSERT_EQ(ring->copy_chunk(&from_ten, chunk, 3), 3u);
+    EXPECT_EQ(chunk[0].seq, 10u);
+    EXPECT_EQ(chunk[2].seq, 12u);
+}
+
+TEST(SeqlockRing, CopyChunkSkipsOverwrittenEntriesAndNeverMixesGenerations) {
+    Region region(SeqlockRing<Record>::bytes_needed(4));
+    auto *ring = ring_with(region, 4, 4);
+    auto cursor = ring->cursor_since(0);
+    Record chunk[2];
+    ASSERT_EQ(ring->copy_chunk(&cursor, chunk, 2), 2u);
+    EXPECT_EQ(chunk[1].seq, 1u);
+    // Between two chunks the writer pushes 4..7, overwriting 2 and 3; the new entries are
+    // after the cursor's end: nothing more is read.
+    for (uint64_t seq = 4; seq < 8; ++seq) ring->push(make_record(seq));
+    EXPECT_EQ(ring->copy_chunk(&cursor, chunk, 2), 0u);
+
+    auto second = ring->cursor_since(0);  // 4..7 kept; 4 overwritten before the first chunk
+    ring->push(make_record(8));
+    std::vector<uint64_t> seen;
+    while (size_t n = ring->copy_chunk(&second, chunk, 2))
+        for (size_t i = 0; i < n; ++i) seen.push_back(chunk[i].seq);
+    EXPECT_EQ(seen, (std::vector<uint64_t>{5, 6, 7}));
+
+    // A clear() between two chunks, then new entries that reuse the seqnos: they must not
+    // be read as if they followed the old ones.
+    auto third = ring->cursor_since(0);  // 5..8 kept
+    ASSERT_EQ(ring->copy_chunk(&third, chunk, 2), 2u);
+    ring->clear();
+    for (uint64_t seq = 100; seq < 109; ++seq) ring->push(make_record(seq));
+    EXPECT_EQ(ring->copy_chunk(&third, chunk, 2), 0u);
 }
 
 TEST(SeqlockRing, AttachSeesTheCreatedRing) {

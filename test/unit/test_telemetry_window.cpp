@@ -72,6 +72,53 @@ TEST(TelemetryWindow, EmptyWhenNoSampleIsRecentEnough) {
     EXPECT_EQ(summarise_window(nullptr, 0, INT64_MIN).samples, 0u);
 }
 
+// The incremental form, as a reader of the ring uses it: same figures as the array form,
+// and result() may be taken at any point without ending the summary.
+TEST(WindowSummariser, FedOneSampleAtATimeMatchesTheArrayForm) {
+    std::vector<ServerSample> samples = {sample(1, 50, 40, 5, 100), sample(2, 4, 1, 1, 1),
+                                         sample(3, 6, 2, 2, 2), sample(4, 8, 3, 3, 3)};
+    samples[2].interval_micros = 0;
+    for (int64_t since : {INT64_MIN, 2 * kSecond, 4 * kSecond, 5 * kSecond}) {
+        WindowSummariser summariser(since);
+        for (size_t n = 0; n < samples.size(); ++n) {
+            summariser.add(samples[n]);
+            TelemetryWindow got = summariser.result();
+            TelemetryWindow want = summarise_window(samples.data(), n + 1, since);
+            EXPECT_EQ(got.samples, want.samples);
+            EXPECT_DOUBLE_EQ(got.seconds, want.seconds);
+            EXPECT_EQ(got.first_micros, want.first_micros);
+            EXPECT_EQ(got.last_micros, want.last_micros);
+            EXPECT_EQ(got.delta.temp_files, want.delta.temp_files);
+            EXPECT_EQ(got.transactions(), want.transactions());
+            EXPECT_DOUBLE_EQ(got.mean_client_connections, want.mean_client_connections);
+            EXPECT_DOUBLE_EQ(got.mean_busy, want.mean_busy);
+            EXPECT_DOUBLE_EQ(got.mean_idle_in_transaction, want.mean_idle_in_transaction);
+            EXPECT_EQ(got.peak_client_connections, want.peak_client_connections);
+            EXPECT_EQ(got.peak_busy, want.peak_busy);
+            EXPECT_EQ(got.last.time_micros, want.last.time_micros);
+        }
+    }
+}
+
+TEST(WindowSummariser, KeepsOnlySamplesFromItsStartAndIsEmptyBeforeAny) {
+    WindowSummariser summariser(3 * kSecond);
+    TelemetryWindow empty = summariser.result();
+    EXPECT_EQ(empty.samples, 0u);
+    EXPECT_EQ(empty.first_micros, 0);
+    EXPECT_DOUBLE_EQ(empty.mean_busy, 0);
+    summariser.add(sample(2, 99, 99, 0, 7));
+    EXPECT_EQ(summariser.result().samples, 0u);
+    summariser.add(sample(3, 2, 1, 0, 1));
+    summariser.add(sample(4, 4, 3, 1, 1));
+    TelemetryWindow w = summariser.result();
+    EXPECT_EQ(w.samples, 2u);
+    EXPECT_EQ(w.first_micros, 3 * kSecond);
+    EXPECT_EQ(w.peak_client_connections, 4);
+    EXPECT_EQ(w.delta.temp_files, 2);
+    EXPECT_DOUBLE_EQ(w.mean_client_connections, 3);
+    EXPECT_EQ(w.last.client_connections, 4);
+}
+
 TEST(HourlyRateFloor, ExtrapolatesOnlyLongEnoughWindows) {
     EXPECT_DOUBLE_EQ(hourly_rate_floor(4, 15), 4);  // a burst: the count is the floor
     EXPECT_DOUBLE_EQ(hourly_rate_floor(4, 299.9), 4);
