@@ -127,7 +127,9 @@ struct LiveInputs {
     int workload_setting, storage_setting;
     const char *data_directory;
     int reserved_connections;
-    PoolEvaluation pools;  // the pool engine's recommendations: max_connections' budget
+    // The pool engine's sizes, without reasons: max_connections' budget.
+    core::PoolAllowance *pool_sizes;
+    int pool_count;
 };
 
 core::ServerSetting server_setting_of(const SettingText &text) {
@@ -181,9 +183,7 @@ core::LiveServer live_server_of(const LiveInputs &in) {
     server.window = in.window;
     server.peak_client_connections = in.peak_client_connections;
     server.longest_mean_hold_seconds = in.longest_mean_hold_seconds;
-    for (int i = 0; i < in.pools.row_count; ++i)
-        server.pools.push_back(
-            core::PoolAllowance{in.pools.rows[i].pool_size, in.pools.rows[i].max_overflow});
+    server.pools.assign(in.pool_sizes, in.pool_sizes + in.pool_count);
     for (int i = 0; i < in.settings->count; ++i)
         server.settings.push_back(server_setting_of(in.settings->rows[i]));
     return server;
@@ -277,10 +277,11 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     in.reserved_connections = compat::reserved_connections();
     PoolInputs pool_inputs;
     copy_pool_inputs(view, core::FactsWindow::recent, now_micros, &pool_inputs);
-    allocate_pool_evaluation(pool_inputs, false, &in.pools);
+    in.pool_sizes = static_cast<core::PoolAllowance *>(
+        palloc(sizeof(core::PoolAllowance) * size_t(pool_inputs.group_count + 1)));
     core::PoolPolicy policy = pool_policy_from_settings();
     guarded<void>("pool evaluation",
-                  [&] { evaluate_pools(pool_inputs, policy, std::nullopt, &in.pools); });
+                  [&] { in.pool_count = evaluate_pool_sizes(pool_inputs, policy, in.pool_sizes); });
 
     PlainSettingTable *table = new_table();
     guarded<void>("setting_recommendations", [&] { fill_live_rows(in, table); });
