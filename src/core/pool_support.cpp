@@ -41,40 +41,41 @@ int32_t whole_cores(double cpus) noexcept {
     return static_cast<int32_t>(std::ceil(cpus - 1e-9));
 }
 
-void Figure::append(std::string_view part) noexcept {
-    const size_t n = std::min(part.size(), kCapacity - size_);
-    std::memcpy(chars_ + size_, part.data(), n);
-    size_ = static_cast<uint8_t>(size_ + n);
-}
+namespace {
 
-void Figure::append(int64_t whole) noexcept {
-    char digits[24];
-    const std::to_chars_result written = std::to_chars(digits, digits + sizeof(digits), whole);
-    append(std::string_view(digits, static_cast<size_t>(written.ptr - digits)));
-}
+// Up to kCapacity characters held inline: a figure is printed here, then appended.
+class Printed {
+  public:
+    static constexpr size_t kCapacity = 46;
+    void append(std::string_view part) noexcept {
+        const size_t n = std::min(part.size(), kCapacity - size_);
+        std::memcpy(chars_ + size_, part.data(), n);
+        size_ = static_cast<uint8_t>(size_ + n);
+    }
+    void append(int64_t whole) noexcept {
+        char digits[24];
+        const std::to_chars_result written = std::to_chars(digits, digits + sizeof(digits), whole);
+        append(std::string_view(digits, static_cast<size_t>(written.ptr - digits)));
+    }
+    std::string_view view() const noexcept { return std::string_view(chars_, size_); }
 
-std::string operator+(const Figure &figure, const char *tail) {
-    return text(figure, tail);
-}
+  private:
+    char chars_[kCapacity];
+    uint8_t size_ = 0;
+};
 
-std::string operator+(const std::string &head, const Figure &figure) {
-    return text(head, figure);
-}
-
-Figure number(double value) noexcept {
-    Figure out;
-    if (std::isnan(value)) return out.append("unknown"), out;
-    if (std::isinf(value)) return out.append(value > 0 ? "infinite" : "-infinite"), out;
-    if (value == 0.0) return out.append("0"), out;
+void print_number(Printed &out, double value) noexcept {
+    if (std::isnan(value)) return out.append("unknown");
+    if (std::isinf(value)) return out.append(value > 0 ? "infinite" : "-infinite");
+    if (value == 0.0) return out.append("0");
     const bool negative = value < 0.0;
     if (negative) value = -value;
     // Below 0.001 %.3g would print an exponent, which reads as noise in a reason.
-    if (value < 0.001) return out.append(negative ? "> -0.001" : "< 0.001"), out;
+    if (value < 0.001) return out.append(negative ? "> -0.001" : "< 0.001");
     if (negative) out.append("-");
     if (value >= 999.5) {
-        if (value >= 9.0e18) return out.append("more than 9e18"), out;
-        out.append(static_cast<int64_t>(std::llround(value)));
-        return out;
+        if (value >= 9.0e18) return out.append("more than 9e18");
+        return out.append(static_cast<int64_t>(std::llround(value)));
     }
     // Three significant digits: as many decimals as that leaves once rounded (9.996 is
     // "10", not "10.0"), trailing zeros dropped, as %.3g does.
@@ -89,7 +90,7 @@ Figure number(double value) noexcept {
     const int64_t scaled = std::llround(value * static_cast<double>(scale));
     out.append(scaled / scale);
     int64_t fraction = scaled % scale;
-    if (fraction == 0) return out;
+    if (fraction == 0) return;
     int digits = decimals;
     while (fraction % 10 == 0) {
         fraction /= 10;
@@ -102,28 +103,23 @@ Figure number(double value) noexcept {
     out.append(".");
     for (int i = written_digits; i < digits; ++i) out.append("0");
     out.append(std::string_view(fraction_digits, static_cast<size_t>(written_digits)));
-    return out;
 }
 
-Figure duration(double seconds) noexcept {
+void print_duration(Printed &out, double seconds) noexcept {
     const bool finite = std::isfinite(seconds);
-    Figure out = number(finite && std::fabs(seconds) < 0.001 ? seconds * 1e6
-                        : finite && std::fabs(seconds) < 1.0 ? seconds * 1e3
-                                                             : seconds);
-    out.append(finite && std::fabs(seconds) < 0.001 ? " µs"
-               : finite && std::fabs(seconds) < 1.0 ? " ms"
-                                                    : " s");
-    return out;
+    if (finite && std::fabs(seconds) < 0.001) {
+        print_number(out, seconds * 1e6);
+        out.append(" µs");
+    } else if (finite && std::fabs(seconds) < 1.0) {
+        print_number(out, seconds * 1e3);
+        out.append(" ms");
+    } else {
+        print_number(out, seconds);
+        out.append(" s");
+    }
 }
 
-Figure percent(double share) noexcept {
-    Figure out = number(share * 100.0);
-    out.append(" %");
-    return out;
-}
-
-Figure bytes(uint64_t bytes) noexcept {
-    const double value = static_cast<double>(bytes);
+void print_bytes(Printed &out, double value) noexcept {
     constexpr double kKiB = 1024.0, kMiB = kKiB * 1024.0, kGiB = kMiB * 1024.0,
                      kTiB = kGiB * 1024.0;
     constexpr struct {
@@ -132,14 +128,45 @@ Figure bytes(uint64_t bytes) noexcept {
     } kUnits[] = {{kTiB, " TB"}, {kGiB, " GB"}, {kMiB, " MB"}, {kKiB, " kB"}};
     for (const auto &unit : kUnits) {
         if (value < unit.size) continue;
-        Figure out = number(value / unit.size);
-        out.append(unit.unit);
-        return out;
+        print_number(out, value / unit.size);
+        return out.append(unit.unit);
     }
-    Figure out;
-    out.append(static_cast<int64_t>(bytes));
+    out.append(static_cast<int64_t>(value));
     out.append(" bytes");
-    return out;
+}
+
+}  // namespace
+
+void Figure::print_to(std::string &out) const {
+    Printed printed;
+    switch (kind_) {
+        case Kind::number:
+            print_number(printed, value_);
+            break;
+        case Kind::duration:
+            print_duration(printed, value_);
+            break;
+        case Kind::percent:
+            print_number(printed, value_ * 100.0);
+            printed.append(" %");
+            break;
+        case Kind::bytes:
+            print_bytes(printed, value_);
+            break;
+    }
+    out += printed.view();
+}
+
+bool operator==(const Figure &figure, std::string_view text) {
+    return std::string(figure) == text;
+}
+
+std::string operator+(const Figure &figure, const char *tail) {
+    return text(figure, tail);
+}
+
+std::string operator+(const std::string &head, const Figure &figure) {
+    return text(head, figure);
 }
 
 std::string database_and_role(const std::string &database, const std::string &role) {

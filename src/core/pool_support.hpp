@@ -27,35 +27,44 @@ int32_t clamp_to_int32(int64_t value) noexcept;
 // (not positive, NaN) counts as 1. At most kMaxServers.
 int32_t whole_cores(double cpus) noexcept;
 
-// A figure as a reason prints it, held inline (at most kCapacity characters): writing one
-// into a reason allocates nothing. Converts to std::string where a string is wanted.
+// A figure and how a reason prints it, formatted only where it is written (append_part),
+// so notes that are not written (Notes(false)) cost no formatting.
 class Figure {
   public:
-    static constexpr size_t kCapacity = 46;
-    void append(std::string_view part) noexcept;  // cut at kCapacity
-    void append(int64_t whole) noexcept;
-    std::string_view view() const noexcept { return std::string_view(chars_, size_); }
-    operator std::string() const { return std::string(view()); }
+    enum class Kind : uint8_t { number, duration, percent, bytes };
+    constexpr Figure(Kind kind, double value) noexcept : kind_(kind), value_(value) {}
+    void print_to(std::string &out) const;
+    operator std::string() const {
+        std::string out;
+        print_to(out);
+        return out;
+    }
 
   private:
-    char chars_[kCapacity];
-    uint8_t size_ = 0;
+    Kind kind_;
+    double value_;
 };
-inline bool operator==(const Figure &figure, std::string_view text) noexcept {
-    return figure.view() == text;
-}
+bool operator==(const Figure &figure, std::string_view text);
 std::string operator+(const Figure &figure, const char *tail);
 std::string operator+(const std::string &head, const Figure &figure);
 
 // About three significant digits and never an exponent, as %.3g would print them below
 // 1000: 3.21, 412, 7.8, 0.05, 12345; values nearer 0 than 0.001 read "< 0.001".
-Figure number(double value) noexcept;
+constexpr Figure number(double value) noexcept {
+    return Figure(Figure::Kind::number, value);
+}
 // Seconds as "30.8 µs" below a millisecond, "7.8 ms" below a second, "4.5 s" above.
-Figure duration(double seconds) noexcept;
+constexpr Figure duration(double seconds) noexcept {
+    return Figure(Figure::Kind::duration, seconds);
+}
 // A 0..1 share as "5 %", "0.5 %", "98 %".
-Figure percent(double share) noexcept;
+constexpr Figure percent(double share) noexcept {
+    return Figure(Figure::Kind::percent, share);
+}
 // Bytes as PostgreSQL's units read: "512 kB", "10 MB", "1.7 GB".
-Figure bytes(uint64_t bytes) noexcept;
+constexpr Figure bytes(uint64_t bytes) noexcept {
+    return Figure(Figure::Kind::bytes, static_cast<double>(bytes));
+}
 // "database app, role alice".
 std::string database_and_role(const std::string &database, const std::string &role);
 // The parts that are not empty, with `separator` between them.
@@ -72,7 +81,7 @@ inline void append_part(std::string &out, const char *part) {
     out += part;
 }
 inline void append_part(std::string &out, const Figure &part) {
-    out += part.view();
+    part.print_to(out);
 }
 template <typename Integer>
 constexpr bool kIsCount =
@@ -93,8 +102,8 @@ inline size_t part_length(const std::string &part) {
 inline size_t part_length(const char *part) {
     return std::char_traits<char>::length(part);
 }
-inline size_t part_length(const Figure &part) {
-    return part.view().size();
+constexpr size_t part_length(const Figure &) {
+    return 12;  // most figures print within it; text() only reserves with it
 }
 template <typename Integer, std::enable_if_t<kIsCount<Integer>, int> = 0>
 constexpr size_t part_length(Integer) {
