@@ -8,6 +8,7 @@
 #include "pg/gucs.hpp"
 #include "pg/persistence.hpp"
 #include "pg/shmem.hpp"
+#include "pg/warm_start.hpp"
 #include "pg/worker.hpp"
 
 extern "C" {
@@ -56,4 +57,5 @@ extern "C" void _PG_init(void) {
     shmem_startup_hook = on_shmem_startup;
     install_event_hooks();
     register_worker();
+    warm_lazy_bindings();
 }
