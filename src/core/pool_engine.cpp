@@ -269,19 +269,42 @@ std::vector<int64_t> split_by_load(int64_t capacity, const std::vector<double> &
     return parts;
 }
 
-void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
-                        double host_cpu, int32_t capacity) {
+// The busy connections the CPUs serve at once. HikariCP's 2 × cores + spindles assumes a
+// busy connection is on a CPU half of the time; with the share measured (at least half, or
+// the pools would not count as CPU-bound), it is cores ÷ that share: a pool whose busy
+// connections are all on CPU saturates the cores with as many connections as cores (the
+// select-only sweep on 2 cores peaks at 2 clients; 4 lose 8 % of the throughput and double
+// the p95 latency).
+int32_t measured_cpu_capacity(const ServerFacts &server, double on_cpu_share) {
+    const int32_t cores = whole_cores(server.usable_cpus);
+    const int32_t spindles = std::max<int32_t>(server.effective_spindles, 0);
+    const double share = std::clamp(on_cpu_share, kMostlyOnCpu, 1.0);
+    // Rounded to the nearest: 88 % on CPU is 2.3 connections on 2 cores, and a third
+    // would mostly queue for a core.
+    return clamp_to_int32(std::max<int64_t>(cores, std::llround(cores / share)) + spindles);
+}
+
+// Shares the measured CPU capacity among the CPU-bound pools; returns the capacity.
+int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
+                           double host_cpu) {
     std::vector<Assessment *> bound;
     std::vector<double> connected_loads;
     int64_t client_connections = 0;
+    double busy = 0.0, busy_on_cpu = 0.0;
     for (Assessment &assessment : assessments) {
         if (!assessment.facts) continue;
         client_connections += assessment.row.connections;
         if (!assessment.row.cpu_bound) continue;
         bound.push_back(&assessment);
         if (assessment.row.connections > 0) connected_loads.push_back(assessment.row.sizing_load);
+        busy += assessment.row.busy_mean;
+        busy_on_cpu += assessment.row.busy_mean * assessment.on_cpu_share;
     }
-    if (bound.empty()) return;
+    if (bound.empty())
+        return cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
+    // Weighted by busy connections: the pools' combined demand on the CPUs.
+    const double on_cpu_share = busy > 0.0 ? busy_on_cpu / busy : 1.0;
+    const int32_t capacity = measured_cpu_capacity(server, on_cpu_share);
     // The capacity is shared among the pools connected now. A pool that has closed its
     // connections (an application stopped or renamed, its load still in the window) uses
     // no CPU any more and must not shrink the others; it gets the share it would have
@@ -308,8 +331,10 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
             percent(assessment.on_cpu_share),
             assessment.on_cpu_share_estimated ? " (estimated, wait events unknown)" : "",
             " of busy connections on CPU; ", cores, " usable CPU", plural(cores), " serve about ",
-            capacity, " busy connections at once (2 × cores + ", spindles, " spindle",
-            plural(spindles), ") and this pool's share by offered load is ", shares[i]);
+            capacity, " busy connections at once (cores ÷ ", percent(on_cpu_share),
+            " of busy time on CPU, + ", spindles, " spindle", plural(spindles),
+            "; HikariCP's 2 × cores assumes 50 %) and this pool's share by offered load is ",
+            shares[i]);
         if (assessment.size > shares[i]) {
             assessment.notes.extend(", down from ", assessment.size);
             assessment.size = shares[i];
@@ -319,7 +344,7 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
         const PoolIdentity &identity = assessment.row.identity;
         pair_sizes[{identity.database, identity.role}] += assessment.size;
     }
-    if (client_connections <= kManyClientsPerCoreSlot * capacity) return;
+    if (client_connections <= kManyClientsPerCoreSlot * capacity) return capacity;
     for (Assessment *assessment : bound) {
         const PoolIdentity &identity = assessment->row.identity;
         const int32_t pool = clamp_to_int32(pair_sizes[{identity.database, identity.role}]);
@@ -330,6 +355,7 @@ void apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts 
             ": put PgBouncer in front in transaction pooling mode, default_pool_size = ", pool,
             " for ", database_and_role(identity.database, identity.role));
     }
+    return capacity;
 }
 
 RecommendationConfidence judge_confidence(Assessment &assessment, const PoolPolicy &policy) {
@@ -463,11 +489,8 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         assess_load(assessment, policy);
         assess_bottlenecks(assessment, host_cpu, server);
     }
-    if (result.host_cpu_saturated) {
-        result.cpu_capacity_connections =
-            cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
-        apply_cpu_capacity(assessments, server, *host_cpu, result.cpu_capacity_connections);
-    }
+    if (result.host_cpu_saturated)
+        result.cpu_capacity_connections = apply_cpu_capacity(assessments, server, *host_cpu);
 
     for (size_t i = 0; i < groups.size(); ++i) {
         if (assessments[i].facts) {

@@ -168,8 +168,9 @@ struct PoolRecommendations {
     std::vector<PoolRecommendation> pools;
     PoolBudgetVerdict budget;
     bool host_cpu_saturated = false;
-    // 2 × usable cores + effective spindles: the busy connections the CPUs serve at once;
-    // set when the host CPU is saturated, 0 otherwise.
+    // The busy connections the CPUs serve at once, set when the host CPU is saturated (0
+    // otherwise): usable cores ÷ the share of the CPU-bound pools' busy time on CPU, +
+    // effective spindles; HikariCP's 2 × cores + spindles when no pool is CPU-bound.
     int32_t cpu_capacity_connections = 0;
 };
 

@@ -89,26 +89,50 @@ TEST(PoolEngine, CpuBoundOversizedPoolShrinksAndNamesCpu) {
     ASSERT_EQ(result.pools.size(), 1u);
     const PoolRecommendation &row = result.pools[0];
     EXPECT_TRUE(result.host_cpu_saturated);
-    EXPECT_EQ(result.cpu_capacity_connections, 4);  // 2 × 2 cores + 0 spindles
+    // Every busy connection on CPU: 2 cores ÷ 100 % + 0 spindles.
+    EXPECT_EQ(result.cpu_capacity_connections, 2);
     EXPECT_TRUE(row.cpu_bound);
     EXPECT_FALSE(row.demand_censored);
-    EXPECT_EQ(row.pool_size, 5);  // the CPU share 4, raised to min_pool_size
+    EXPECT_EQ(row.pool_size, 5);  // the CPU share 2, raised to min_pool_size
     EXPECT_EQ(row.max_overflow, 1);
     EXPECT_CONTAINS(row.reason,
                     "CPU is the bottleneck: host CPU at 98 % with 100 % of busy "
                     "connections on CPU");
-    EXPECT_CONTAINS(row.reason, "share by offered load is 4, down from 96");
+    EXPECT_CONTAINS(row.reason,
+                    "2 usable CPUs serve about 2 busy connections at once (cores ÷ 100 % of "
+                    "busy time on CPU, + 0 spindles; HikariCP's 2 × cores assumes 50 %)");
+    EXPECT_CONTAINS(row.reason, "share by offered load is 2, down from 96");
     EXPECT_CONTAINS(row.reason, "raised to min_pool_size 5");
     EXPECT_TRUE(row.transaction_pooling_advised);
-    EXPECT_EQ(row.pgbouncer_default_pool_size, 4);
+    EXPECT_EQ(row.pgbouncer_default_pool_size, 2);
     EXPECT_CONTAINS(row.reason,
                     "96 client connections share 2 CPUs: put PgBouncer in front "
-                    "in transaction pooling mode, default_pool_size = 4");
+                    "in transaction pooling mode, default_pool_size = 2");
     EXPECT_EQ(row.confidence, RecommendationConfidence::high);
 
     PoolPolicy no_floor;
     no_floor.min_pool_size = 1;
-    EXPECT_EQ(only_row(cpu_bound_oversized_pool(), server_with(2, 0.98), no_floor).pool_size, 4);
+    EXPECT_EQ(only_row(cpu_bound_oversized_pool(), server_with(2, 0.98), no_floor).pool_size, 2);
+}
+
+TEST(PoolEngine, CpuCapacityFollowsTheMeasuredShareOnCpu) {
+    // cores ÷ share on CPU, to the nearest: HikariCP's 2 × cores at half the busy time on CPU.
+    PoolPolicy no_floor;
+    no_floor.min_pool_size = 1;
+    for (const auto &[on_cpu, capacity] : std::vector<std::pair<double, int32_t>>{
+             {1.0, 2}, {0.9, 2}, {0.75, 3}, {0.6, 3}, {0.5, 4}}) {
+        PoolGroupFacts facts = cpu_bound_oversized_pool();
+        facts.on_cpu_share = on_cpu;
+        const PoolRecommendations result = recommend_pools({facts}, server_with(2, 0.98), no_floor);
+        EXPECT_EQ(result.cpu_capacity_connections, capacity) << on_cpu;
+        EXPECT_EQ(result.pools.at(0).pool_size, capacity) << on_cpu;
+    }
+    // Spindles add to it, as in HikariCP's formula.
+    ServerFacts with_disks = server_with(2, 0.98);
+    with_disks.effective_spindles = 2;
+    EXPECT_EQ(recommend_pools({cpu_bound_oversized_pool()}, with_disks, no_floor)
+                  .cpu_capacity_connections,
+              4);
 }
 
 TEST(PoolEngine, CpuShareIsEstimatedWithoutWaitEvents) {
@@ -131,7 +155,7 @@ TEST(PoolEngine, CpuCapacityIsSharedByOfferedLoad) {
         PoolGroupFacts facts = measured_group("app" + std::to_string(static_cast<int>(load)),
                                               load * 100, 0.01 * 4, 30);
         set_busy(facts, load * 4, 30, 30, 30, 1.0);
-        facts.on_cpu_share = 0.9;
+        facts.on_cpu_share = 0.5;  // capacity 4 cores ÷ 50 % = 8
         groups.push_back(facts);
     }
     PoolPolicy policy;
@@ -158,7 +182,7 @@ TEST(PoolEngine, PoolsWithoutOpenConnectionsDoNotShareTheCpuCapacity) {
         PoolGroupFacts facts =
             measured_group(connections ? "shop-v2" : "shop-v1", 400, 0.01, connections);
         set_busy(facts, 4, 12, 12, 12, 0.0);
-        facts.on_cpu_share = 0.9;
+        facts.on_cpu_share = 0.5;  // capacity 4 cores ÷ 50 % = 8
         groups.push_back(facts);
     }
     PoolPolicy policy;
