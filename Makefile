@@ -17,7 +17,7 @@ CXX_STD = -std=c++17
 PG_CPPFLAGS = -I$(srcdir)/src
 # -MMD -MP: header dependencies. PGXS tracks none, and a stale object compiled against an
 # old shared-memory layout corrupts shared memory silently.
-PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
+PG_CXXFLAGS := $(CXX_STD) -Wno-register -Wall -Wextra -Wshadow=compatible-local -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK += -lstdc++
 
 REGRESS      = setup functions gucs pools settings security upgrade
@@ -125,6 +125,16 @@ fuzz-run-%: $(FUZZ_DIR)/%
 fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build
+
+# ---- Micro-benchmark of the sampling core (Google Benchmark; bench/aggregation.sh) ------
+MICRO_DIR = test/build/micro
+$(MICRO_DIR)/aggregation: bench/micro/aggregation.cpp $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXX_STD) -O2 -DNDEBUG -Wall -Wextra -Isrc -o $@ $^ -lbenchmark -pthread
+
+micro-bench: $(MICRO_DIR)/aggregation
+
+.PHONY: micro-bench
 
 # ---- Release tarball ------------------------------------------------------------------
 # pool_optimizer-<META.json version>.tar.gz of the committed tree (git archive: uncommitted

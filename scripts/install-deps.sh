@@ -10,6 +10,8 @@ packages=(
     libkrb5-dev          # libpq-be.h includes gssapi/gssapi.h
     libboost-dev         # Boost.Lockfree, header-only
     libgtest-dev         # C++ unit tests
+    libbenchmark-dev     # bench/aggregation.sh (Google Benchmark)
+    valgrind bc          # bench/: callgrind instruction counts (hooks.sh, latency.sh), arithmetic
     libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes of clang-14 (make fuzz)
     libipc-run-perl      # TAP integration tests (PostgreSQL::Test::Cluster)
     libyaml-libyaml-perl # TAP test of contrib/postgres_exporter (YAML::XS)

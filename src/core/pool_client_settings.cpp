@@ -65,22 +65,22 @@ void plan_overflow(PoolRecommendation &row, uint32_t busy_p99, uint32_t busy_max
 void plan_timeout(PoolRecommendation &row, double mean_hold_seconds,
                   std::optional<double> p99_hold_seconds, pool_support::Notes &notes) {
     double timeout = kDefaultPoolTimeoutSeconds;
-    enum class Why { default_timeout, mean_hold, p99_hold } why = Why::default_timeout;
+    enum class Why { default_timeout, mean_holds, p99_holds } why = Why::default_timeout;
     const double hold = finite_non_negative(mean_hold_seconds);
     if (kTimeoutMeanHolds * hold > timeout) {
         timeout = kTimeoutMeanHolds * hold;
-        why = Why::mean_hold;
+        why = Why::mean_holds;
     }
     const double p99_hold = p99_hold_seconds ? finite_non_negative(*p99_hold_seconds) : 0.0;
     if (kTimeoutP99Holds * p99_hold > timeout) {
         timeout = kTimeoutP99Holds * p99_hold;
-        why = Why::p99_hold;
+        why = Why::p99_holds;
     }
     row.pool_timeout_seconds =
         static_cast<int32_t>(std::min<double>(std::ceil(timeout - 1e-9), kMaxPoolTimeoutSeconds));
     if (why == Why::default_timeout) return;
     notes.add("pool_timeout ", row.pool_timeout_seconds, " s: ");
-    if (why == Why::mean_hold)
+    if (why == Why::mean_holds)
         notes.extend("10 × the ", duration(hold), " mean hold");
     else
         notes.extend("2 × the ", duration(p99_hold), " p99 hold");
@@ -92,14 +92,19 @@ void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
     const double idle_timeout = finite_non_negative(endings.idle_session_timeout_seconds);
     const uint64_t dropped = endings.killed + endings.abandoned;
     int32_t recycle = kDefaultRecycleSeconds;
-    enum class Why { default_age, low_load, dropped, idle_timeout } why = Why::default_age;
+    enum class Why {
+        default_age,
+        low_load,
+        sessions_lost,
+        below_idle_timeout
+    } why = Why::default_age;
     if (low_load_utilisation) {
         recycle = kLowLoadRecycleSeconds;
         why = Why::low_load;
     }
     if (dropped > 0) {
         recycle = std::min(recycle, kKilledRecycleSeconds);
-        why = Why::dropped;
+        why = Why::sessions_lost;
     }
     if (idle_timeout > 0.0) {
         const int64_t below =
@@ -107,7 +112,7 @@ void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
                                           static_cast<int64_t>(std::ceil(idle_timeout)) - 1));
         if (below < recycle) {
             recycle = static_cast<int32_t>(below);
-            why = Why::idle_timeout;
+            why = Why::below_idle_timeout;
         }
     }
     row.pool_recycle_seconds = recycle;
@@ -115,10 +120,10 @@ void plan_recycle(PoolRecommendation &row, const SessionEndings &endings,
     if (why == Why::low_load)
         notes.extend("under low load (utilisation ", percent(*low_load_utilisation),
                      ") connections age slowly");
-    else if (why == Why::dropped)
+    else if (why == Why::sessions_lost)
         notes.extend("sessions were killed (", endings.killed, ") or abandoned (",
                      endings.abandoned, ") in the window");
-    else if (why == Why::idle_timeout)
+    else if (why == Why::below_idle_timeout)
         notes.extend("below idle_session_timeout ", duration(idle_timeout));
 
     row.pre_ping = dropped > 0 || idle_timeout > 0.0 || endings.idle_session_timeouts > 0;
