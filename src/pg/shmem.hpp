@@ -112,6 +112,33 @@ struct StorageFigures {
 };
 static_assert(std::is_trivially_copyable_v<StorageFigures>);
 
+// The configuration files' values of the advised settings as the last SQL call to parse the
+// files found them, with the size and modification time of each file they came from, so
+// that a later call finding every file unchanged (and the values younger than a minute)
+// need not parse again. Per setting, the last value without an error and the last value
+// of any kind: which one counts depends on pending_restart, read at each call.
+// Protocol: the LWLock; any backend writes it (exclusive) after parsing, readers hold it in
+// shared mode while they check the files and copy the values out. valid = false: unset.
+constexpr int kCachedConfigFiles = 8;
+constexpr int kCachedFileValues = 32;
+struct CachedConfigFile {
+    char path[MAXPGPATH];
+    int64_t size, mtime_sec, mtime_nsec;
+};
+struct CachedFileValue {
+    char name[NAMEDATALEN];
+    bool has_clean, has_any;
+    char clean[256], any[256];
+};
+struct FileValueCache {
+    bool valid;
+    int64_t parsed_micros;
+    int32_t file_count, value_count;
+    CachedConfigFile files[kCachedConfigFiles];
+    CachedFileValue values[kCachedFileValues];
+};
+static_assert(std::is_trivially_copyable_v<FileValueCache>);
+
 // One change the adaptation made. Written once by the worker into the adjustment ring.
 struct AdjustmentRecord {
     int64_t time_micros;
@@ -157,6 +184,7 @@ struct SharedState {
     HostFigures host;
     DatabaseSizes database_sizes;
     StorageFigures storage;
+    FileValueCache file_values;
 };
 static_assert(std::atomic<int64_t>::is_always_lock_free);
 
