@@ -144,6 +144,7 @@ Datum pool_samples_rows(FunctionCallInfo fcinfo) {
         }
     return Datum(0);
 }
+
 Datum pool_database_stats_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_database_stats");
     compat::init_materialized_srf(fcinfo);
