@@ -12,6 +12,7 @@
 namespace poolopt::core {
 
 using pool_support::clamp_to_int32;
+using pool_support::client_on_this_host;
 using pool_support::database_and_role;
 using pool_support::duration;
 using pool_support::finite_non_negative;
@@ -29,6 +30,14 @@ namespace {
 // Above this host CPU utilisation, more busy connections queue for a CPU instead of working.
 constexpr double kCpuSaturation = 0.85;
 constexpr double kMostlyOnCpu = 0.5;
+// Below this share of busy time in waits that overlap CPU work (I/O, timers, a remote
+// client), a pool on a saturated host is CPU-bound even with little of it on CPU: the rest
+// is queueing for the cores through a client on this host, or lock waits, and neither
+// gains from more connections. TPC-B with pgbench on the same 2 cores spends 11–20 % of its
+// busy time in such waits at 2 to 96 clients (58 % with the client, up to 77 % on locks),
+// and flattens from 3 clients on; a transaction sleeping 5 ms inside spends 52 % and more
+// in them, and gains up to 96.
+constexpr double kFewOverlappingWaits = 0.35;
 constexpr double kMostlyWaitingOnLocks = 0.5;
 // From this share of busy connections waiting on locks, the pool is sized for the rest.
 constexpr double kLockDiscountShare = 0.1;
@@ -77,6 +86,12 @@ struct Assessment {
     int64_t size = 0;  // pool_size as the steps shape it, before the policy bounds
     double on_cpu_share = 0;
     bool on_cpu_share_estimated = false;
+    // Idle in transaction with the client on this host: the client works on, or queues for,
+    // the same CPUs. 0 for a remote client.
+    double client_here_share = 0;
+    // Neither on CPU, nor with a client on this host, nor waiting on a lock: I/O, timers, a
+    // remote client. A connection there leaves its core to another.
+    double overlapping_share = 0;
     Notes notes{false};  // written or not as recommend_pools asks
 };
 
@@ -158,8 +173,13 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     assessment.on_cpu_share =
         on_cpu ? *on_cpu
                : share(1.0 - share(facts.idle_in_transaction_share) - lock_share.value_or(0.0));
+    if (client_on_this_host(row.identity.client_addr))
+        assessment.client_here_share = share(facts.idle_in_transaction_share);
+    assessment.overlapping_share = share(1.0 - assessment.on_cpu_share -
+                                         assessment.client_here_share - lock_share.value_or(0.0));
     const bool host_saturated = host_cpu && *host_cpu >= kCpuSaturation;
-    row.cpu_bound = host_saturated && assessment.on_cpu_share >= kMostlyOnCpu;
+    row.cpu_bound = host_saturated && (assessment.on_cpu_share >= kMostlyOnCpu ||
+                                       assessment.overlapping_share < kFewOverlappingWaits);
     row.lock_bound = lock_share && *lock_share >= kMostlyWaitingOnLocks;
     if (row.lock_bound) {
         assessment.notes.add(percent(*lock_share),
@@ -269,19 +289,33 @@ std::vector<int64_t> split_by_load(int64_t capacity, const std::vector<double> &
     return parts;
 }
 
-// The busy connections the CPUs serve at once. HikariCP's 2 × cores + spindles assumes a
-// busy connection is on a CPU half of the time; with the share measured (at least half, or
-// the pools would not count as CPU-bound), it is cores ÷ that share: a pool whose busy
-// connections are all on CPU saturates the cores with as many connections as cores (the
-// select-only sweep on 2 cores peaks at 2 clients; 4 lose 8 % of the throughput and double
-// the p95 latency).
-int32_t measured_cpu_capacity(const ServerFacts &server, double on_cpu_share) {
+// Busy connections of the CPU-bound pools, by where their time goes (Little's law: the
+// mean number in each state).
+struct CpuDemand {
+    double on_cpu = 0;       // running on a core, or queued for one
+    double client_here = 0;  // with their client on this host
+    double overlapping = 0;  // in waits that leave the core to another connection
+};
+
+// The share of the CPU-side time (backends and clients on this host) spent in the clients.
+double client_side_share(const CpuDemand &demand) {
+    const double cpu_side = demand.on_cpu + demand.client_here;
+    return cpu_side > 0.0 ? demand.client_here / cpu_side : 0.0;
+}
+
+// The busy connections the CPUs serve at once, without queueing: one running backend per
+// core; the clients on this host run on the same cores, so in proportion to the CPU-side
+// time spent in them, up to one more connection per core is in a client's hands; and every
+// connection in a wait that overlaps CPU work (counted as measured, in absolute numbers,
+// which queueing for the cores does not inflate), + spindles as HikariCP adds them.
+// HikariCP's 2 × cores + spindles is the case of as many connections waiting as working.
+// Select-only on 2 cores (all on CPU) gives 2, its best; TPC-B with pgbench on the same
+// cores gives 4 to 6, where its throughput is flat and its latency at a fixed rate lowest.
+int32_t measured_cpu_capacity(const ServerFacts &server, const CpuDemand &demand) {
     const int32_t cores = whole_cores(server.usable_cpus);
     const int32_t spindles = std::max<int32_t>(server.effective_spindles, 0);
-    const double share = std::clamp(on_cpu_share, kMostlyOnCpu, 1.0);
-    // Rounded to the nearest: 88 % on CPU is 2.3 connections on 2 cores, and a third
-    // would mostly queue for a core.
-    return clamp_to_int32(std::max<int64_t>(cores, std::llround(cores / share)) + spindles);
+    const double served = cores * (1.0 + client_side_share(demand)) + demand.overlapping;
+    return clamp_to_int32(std::max<int64_t>(cores, std::llround(served)) + spindles);
 }
 
 // Shares the measured CPU capacity among the CPU-bound pools; returns the capacity.
@@ -290,21 +324,21 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
     std::vector<Assessment *> bound;
     std::vector<double> connected_loads;
     int64_t client_connections = 0;
-    double busy = 0.0, busy_on_cpu = 0.0;
+    CpuDemand demand;
     for (Assessment &assessment : assessments) {
         if (!assessment.facts) continue;
         client_connections += assessment.row.connections;
         if (!assessment.row.cpu_bound) continue;
         bound.push_back(&assessment);
         if (assessment.row.connections > 0) connected_loads.push_back(assessment.row.sizing_load);
-        busy += assessment.row.busy_mean;
-        busy_on_cpu += assessment.row.busy_mean * assessment.on_cpu_share;
+        const double busy = assessment.row.busy_mean;
+        demand.on_cpu += busy * assessment.on_cpu_share;
+        demand.client_here += busy * assessment.client_here_share;
+        demand.overlapping += busy * assessment.overlapping_share;
     }
     if (bound.empty())
         return cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
-    // Weighted by busy connections: the pools' combined demand on the CPUs.
-    const double on_cpu_share = busy > 0.0 ? busy_on_cpu / busy : 1.0;
-    const int32_t capacity = measured_cpu_capacity(server, on_cpu_share);
+    const int32_t capacity = measured_cpu_capacity(server, demand);
     // The capacity is shared among the pools connected now. A pool that has closed its
     // connections (an application stopped or renamed, its load still in the window) uses
     // no CPU any more and must not shrink the others; it gets the share it would have
@@ -330,11 +364,24 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
             "CPU is the bottleneck: host CPU at ", percent(host_cpu), " with ",
             percent(assessment.on_cpu_share),
             assessment.on_cpu_share_estimated ? " (estimated, wait events unknown)" : "",
-            " of busy connections on CPU; ", cores, " usable CPU", plural(cores), " serve about ",
-            capacity, " busy connections at once (cores ÷ ", percent(on_cpu_share),
-            " of busy time on CPU, + ", spindles, " spindle", plural(spindles),
-            "; HikariCP's 2 × cores assumes 50 %) and this pool's share by offered load is ",
-            shares[i]);
+            " of busy connections on CPU");
+        if (assessment.client_here_share > 0.0)
+            assessment.notes.extend(", ", percent(assessment.client_here_share),
+                                    " waiting for their client on this host, which runs on the "
+                                    "same CPUs");
+        assessment.notes.extend(" and ", percent(assessment.overlapping_share),
+                                " in waits that overlap CPU work (I/O, timers, remote clients); ",
+                                cores, " usable CPU", plural(cores), " serve about ", capacity,
+                                " busy connections at once (", cores, " running");
+        if (demand.client_here > 0.0)
+            assessment.notes.extend(", + ", number(cores * client_side_share(demand)),
+                                    " in the clients on this host, ",
+                                    percent(client_side_share(demand)), " of the CPU-side time");
+        assessment.notes.extend(", + ", number(demand.overlapping), " in overlapping waits, + ",
+                                spindles, " spindle", plural(spindles),
+                                "; HikariCP's 2 × cores + spindles assumes as many waiting as "
+                                "running) and this pool's share by offered load is ",
+                                shares[i]);
         if (assessment.size > shares[i]) {
             assessment.notes.extend(", down from ", assessment.size);
             assessment.size = shares[i];

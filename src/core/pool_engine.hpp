@@ -169,8 +169,10 @@ struct PoolRecommendations {
     PoolBudgetVerdict budget;
     bool host_cpu_saturated = false;
     // The busy connections the CPUs serve at once, set when the host CPU is saturated (0
-    // otherwise): usable cores ÷ the share of the CPU-bound pools' busy time on CPU, +
-    // effective spindles; HikariCP's 2 × cores + spindles when no pool is CPU-bound.
+    // otherwise): of the CPU-bound pools, one running per usable core, up to one more per
+    // core in the hands of clients on this host (in proportion to the CPU-side time spent
+    // there), every connection in a wait that overlaps CPU work, + effective spindles;
+    // HikariCP's 2 × cores + spindles when no pool is CPU-bound.
     int32_t cpu_capacity_connections = 0;
 };
 

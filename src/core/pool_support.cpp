@@ -41,6 +41,13 @@ int32_t whole_cores(double cpus) noexcept {
     return static_cast<int32_t>(std::ceil(cpus - 1e-9));
 }
 
+bool client_on_this_host(std::string_view client_addr) noexcept {
+    constexpr std::string_view kMappedPrefix = "::ffff:";
+    if (client_addr.substr(0, kMappedPrefix.size()) == kMappedPrefix)
+        client_addr.remove_prefix(kMappedPrefix.size());
+    return client_addr.empty() || client_addr == "::1" || client_addr.substr(0, 4) == "127.";
+}
+
 namespace {
 
 // Up to kCapacity characters held inline: a figure is printed here, then appended.

@@ -26,6 +26,10 @@ int32_t clamp_to_int32(int64_t value) noexcept;
 // CPUs in whole cores, rounded up (a 1.5-CPU quota is 2), as a process counts them; unknown
 // (not positive, NaN) counts as 1. At most kMaxServers.
 int32_t whole_cores(double cpus) noexcept;
+// Whether a group's client runs on the database host: client_addr as pg_stat_activity
+// shows it is empty (Unix socket) or a loopback address (127.0.0.0/8, ::1, or 127.x mapped
+// into IPv6). A client on another address may still be local; it is counted as remote.
+bool client_on_this_host(std::string_view client_addr) noexcept;
 
 // A figure and how a reason prints it, formatted only where it is written (append_part),
 // so notes that are not written (Notes(false)) cost no formatting.

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -89,7 +91,7 @@ TEST(PoolEngine, CpuBoundOversizedPoolShrinksAndNamesCpu) {
     ASSERT_EQ(result.pools.size(), 1u);
     const PoolRecommendation &row = result.pools[0];
     EXPECT_TRUE(result.host_cpu_saturated);
-    // Every busy connection on CPU: 2 cores ÷ 100 % + 0 spindles.
+    // Every busy connection on CPU: 2 running, none in overlapping waits, 0 spindles.
     EXPECT_EQ(result.cpu_capacity_connections, 2);
     EXPECT_TRUE(row.cpu_bound);
     EXPECT_FALSE(row.demand_censored);
@@ -99,8 +101,9 @@ TEST(PoolEngine, CpuBoundOversizedPoolShrinksAndNamesCpu) {
                     "CPU is the bottleneck: host CPU at 98 % with 100 % of busy "
                     "connections on CPU");
     EXPECT_CONTAINS(row.reason,
-                    "2 usable CPUs serve about 2 busy connections at once (cores ÷ 100 % of "
-                    "busy time on CPU, + 0 spindles; HikariCP's 2 × cores assumes 50 %)");
+                    "2 usable CPUs serve about 2 busy connections at once (2 running, + 0 in "
+                    "overlapping waits, + 0 spindles; HikariCP's 2 × cores + spindles assumes "
+                    "as many waiting as running)");
     EXPECT_CONTAINS(row.reason, "share by offered load is 2, down from 96");
     EXPECT_CONTAINS(row.reason, "raised to min_pool_size 5");
     EXPECT_TRUE(row.transaction_pooling_advised);
@@ -115,24 +118,93 @@ TEST(PoolEngine, CpuBoundOversizedPoolShrinksAndNamesCpu) {
     EXPECT_EQ(only_row(cpu_bound_oversized_pool(), server_with(2, 0.98), no_floor).pool_size, 2);
 }
 
-TEST(PoolEngine, CpuCapacityFollowsTheMeasuredShareOnCpu) {
-    // cores ÷ share on CPU, to the nearest: HikariCP's 2 × cores at half the busy time on CPU.
+TEST(PoolEngine, CpuCapacityCountsRunningAndOverlappingConnections) {
+    // One running per core, + the busy connections in waits that overlap CPU work (the
+    // share neither on CPU nor on locks, here I/O), to the nearest: by Little's law the
+    // number the waits hold at the throughput the cores allow.
     PoolPolicy no_floor;
     no_floor.min_pool_size = 1;
-    for (const auto &[on_cpu, capacity] : std::vector<std::pair<double, int32_t>>{
-             {1.0, 2}, {0.9, 2}, {0.75, 3}, {0.6, 3}, {0.5, 4}}) {
+    for (const auto &[busy, on_cpu, capacity] : std::vector<std::tuple<double, double, int32_t>>{
+             {96, 1.0, 2}, {96, 0.995, 2}, {96, 0.99, 3}, {20, 0.9, 4}, {10, 0.5, 7}}) {
         PoolGroupFacts facts = cpu_bound_oversized_pool();
+        set_busy(facts, busy, 96, 96, 96, 1.0);
         facts.on_cpu_share = on_cpu;
         const PoolRecommendations result = recommend_pools({facts}, server_with(2, 0.98), no_floor);
-        EXPECT_EQ(result.cpu_capacity_connections, capacity) << on_cpu;
-        EXPECT_EQ(result.pools.at(0).pool_size, capacity) << on_cpu;
+        EXPECT_EQ(result.cpu_capacity_connections, capacity) << busy << " busy, " << on_cpu;
+        EXPECT_EQ(result.pools.at(0).pool_size, capacity) << busy << " busy, " << on_cpu;
     }
+    // Lock waits do not overlap CPU work: a longer lock queue serves nobody.
+    PoolGroupFacts locked = cpu_bound_oversized_pool();
+    set_busy(locked, 20, 20, 20, 20, 1.0);
+    locked.on_cpu_share = 0.6;
+    locked.lock_wait_share = 0.3;
+    EXPECT_EQ(recommend_pools({locked}, server_with(2, 0.98), no_floor).cpu_capacity_connections,
+              4);  // 2 + 20 × 10 %
     // Spindles add to it, as in HikariCP's formula.
     ServerFacts with_disks = server_with(2, 0.98);
     with_disks.effective_spindles = 2;
     EXPECT_EQ(recommend_pools({cpu_bound_oversized_pool()}, with_disks, no_floor)
                   .cpu_capacity_connections,
               4);
+}
+
+// TPC-B with pgbench on the same 2 cores at 12 clients (bench/RESULTS.md, session 4): 58 %
+// of the busy time idle in transaction waiting for pgbench, 18 % on row locks, 5 % on CPU,
+// the rest in WAL waits.
+PoolGroupFacts local_tpcb_pool(const std::string &client_addr) {
+    PoolGroupFacts facts = measured_group("tpcb", 3084, 0.0036, 12);
+    facts.identity.client_addr = client_addr;
+    set_busy(facts, 11.09, 12, 12, 12, 0.36);
+    facts.idle_in_transaction_share = 0.58;
+    facts.lock_wait_share = 0.18;
+    facts.on_cpu_share = 0.05;
+    return facts;
+}
+
+TEST(PoolEngine, ClientOnThisHostCompetesForTheCpus) {
+    PoolPolicy no_floor;
+    no_floor.min_pool_size = 1;
+    for (const char *address : {"", "127.0.0.1", "::1", "::ffff:127.0.0.1"}) {
+        const PoolRecommendations result =
+            recommend_pools({local_tpcb_pool(address)}, server_with(2, 0.97), no_floor);
+        const PoolRecommendation &row = result.pools.at(0);
+        EXPECT_TRUE(row.cpu_bound) << address;
+        // 2 running, + 2 × 92 % (0.58 ÷ 0.63 of the CPU-side time in pgbench) in the clients,
+        // + 11.09 × 19 % = 2.1 in WAL waits: 5.9.
+        EXPECT_EQ(result.cpu_capacity_connections, 6) << address;
+        EXPECT_EQ(row.pool_size, 6) << address;
+        EXPECT_CONTAINS(row.reason,
+                        "58 % waiting for their client on this host, which runs on "
+                        "the same CPUs and 19 % in waits that overlap CPU work");
+        EXPECT_CONTAINS(row.reason,
+                        "2 running, + 1.84 in the clients on this host, 92.1 % of "
+                        "the CPU-side time, + 2.11 in overlapping waits, + 0 spindles");
+    }
+    // A remote client's time between statements leaves the cores to others: Erlang C sizes
+    // the load doing work, as when the host has CPU to spare.
+    const PoolRecommendation remote =
+        recommend_pools({local_tpcb_pool("10.0.0.7")}, server_with(2, 0.97), no_floor).pools.at(0);
+    EXPECT_FALSE(remote.cpu_bound);
+    EXPECT_EQ(remote.pool_size, remote.erlang_pool_size);
+    EXPECT_GT(remote.pool_size, 12);
+    // Nor does a local client on a host with CPU to spare.
+    EXPECT_FALSE(only_row(local_tpcb_pool(""), server_with(2, 0.6), no_floor).cpu_bound);
+}
+
+TEST(PoolEngine, SleepingTransactionsAreNotCpuBoundOnABusyHost) {
+    // pgbench on the same 2 cores, a transaction sleeping 5 ms inside, 96 clients: the host
+    // is saturated and 46 % of the busy time waits for pgbench, but 52 % sleeps or waits on
+    // WAL, which overlaps CPU work; its throughput still grows from 64 to 96 clients.
+    PoolGroupFacts facts = measured_group("sleep", 6037, 0.0142, 96);
+    facts.identity.client_addr = "";
+    set_busy(facts, 85.6, 96, 96, 96, 0.2);
+    facts.idle_in_transaction_share = 0.46;
+    facts.on_cpu_share = 0.01;
+    PoolPolicy policy;
+    policy.max_pool_size = 96;
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.95), policy);
+    EXPECT_FALSE(row.cpu_bound);
+    EXPECT_EQ(row.pool_size, 96);
 }
 
 TEST(PoolEngine, CpuShareIsEstimatedWithoutWaitEvents) {
@@ -155,7 +227,7 @@ TEST(PoolEngine, CpuCapacityIsSharedByOfferedLoad) {
         PoolGroupFacts facts = measured_group("app" + std::to_string(static_cast<int>(load)),
                                               load * 100, 0.01 * 4, 30);
         set_busy(facts, load * 4, 30, 30, 30, 1.0);
-        facts.on_cpu_share = 0.5;  // capacity 4 cores ÷ 50 % = 8
+        facts.on_cpu_share = 0.9;  // capacity 4 running + 40 busy × 10 % waiting = 8
         groups.push_back(facts);
     }
     PoolPolicy policy;
@@ -182,7 +254,7 @@ TEST(PoolEngine, PoolsWithoutOpenConnectionsDoNotShareTheCpuCapacity) {
         PoolGroupFacts facts =
             measured_group(connections ? "shop-v2" : "shop-v1", 400, 0.01, connections);
         set_busy(facts, 4, 12, 12, 12, 0.0);
-        facts.on_cpu_share = 0.5;  // capacity 4 cores ÷ 50 % = 8
+        facts.on_cpu_share = 0.5;  // capacity 4 running + 8 busy × 50 % waiting = 8
         groups.push_back(facts);
     }
     PoolPolicy policy;
@@ -315,10 +387,17 @@ TEST(PoolEngine, OversizedLockContendedPoolShrinksTowardTheWorkingLoad) {
     facts.on_cpu_share = 0.1;
     PoolPolicy policy;
     policy.min_pool_size = 1;
-    const PoolRecommendation row = only_row(facts, server_with(2, 1.0), policy);
+    // On a host with CPU to spare, the lock discount alone.
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.6), policy);
+    EXPECT_FALSE(row.cpu_bound);
     EXPECT_NEAR(row.sizing_load, 93.5 * 0.187, 0.01);
     EXPECT_GE(row.pool_size, 18);  // at least the p95 doing work, ceil(96 × 18.7 %)
     EXPECT_LT(row.pool_size, 30);
+    // With the host CPU saturated, little of the busy time (8.7 %) overlaps CPU work: the CPU
+    // capacity holds it to 2 running + 93.5 × 8.7 % waiting, 10.
+    const PoolRecommendation saturated = only_row(facts, server_with(2, 1.0), policy);
+    EXPECT_TRUE(saturated.cpu_bound);
+    EXPECT_EQ(saturated.pool_size, 10);
     // Below 10 % the share is noise: no discount.
     facts.lock_wait_share = 0.05;
     EXPECT_DOUBLE_EQ(only_row(facts, server_with(2, 1.0), policy).sizing_load,
