@@ -29,11 +29,18 @@ SCRATCH=$(make_scratch_dir)
 trap 'rm -rf "$SCRATCH"' EXIT
 make_private_install "$SCRATCH/install"
 
+micro_bench_smoke() {
+    make -s micro-bench && test/build/micro/aggregation --benchmark_min_time=0.01 >/dev/null
+}
+
 if ! $postgres_only; then
     run_suite "unit tests" make -s -j"$(nproc)" unittest
     run_suite "unit tests (AddressSanitizer, UndefinedBehaviorSanitizer)" make -s -j"$(nproc)" unittest-sanitized
     # Every parser target for FUZZ_SECONDS each (20 s keeps CI short; run longer by hand).
     run_suite "fuzzing (libFuzzer)" make -s -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+    # Built and run once, briefly, so that the benchmark cannot rot unnoticed; its figures
+    # are read only in bench/aggregation.sh, never judged here.
+    run_suite "micro-benchmark (builds and runs)" micro_bench_smoke
 fi
 
 regress() {

@@ -367,8 +367,7 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
             " of busy connections on CPU");
         if (assessment.client_here_share > 0.0)
             assessment.notes.extend(", ", percent(assessment.client_here_share),
-                                    " waiting for their client on this host, which runs on the "
-                                    "same CPUs");
+                                    " waiting for their client on this host (on the same CPUs)");
         assessment.notes.extend(" and ", percent(assessment.overlapping_share),
                                 " in waits that overlap CPU work (I/O, timers, remote clients); ",
                                 cores, " usable CPU", plural(cores), " serve about ", capacity,

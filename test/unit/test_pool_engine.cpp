@@ -174,8 +174,8 @@ TEST(PoolEngine, ClientOnThisHostCompetesForTheCpus) {
         EXPECT_EQ(result.cpu_capacity_connections, 6) << address;
         EXPECT_EQ(row.pool_size, 6) << address;
         EXPECT_CONTAINS(row.reason,
-                        "58 % waiting for their client on this host, which runs on "
-                        "the same CPUs and 19 % in waits that overlap CPU work");
+                        "58 % waiting for their client on this host (on the same "
+                        "CPUs) and 19 % in waits that overlap CPU work");
         EXPECT_CONTAINS(row.reason,
                         "2 running, + 1.84 in the clients on this host, 92.1 % of "
                         "the CPU-side time, + 2.11 in overlapping waits, + 0 spindles");
