@@ -8,11 +8,15 @@ For each workload (select-only, TPC-B-like, a transaction that sleeps inside):
      the end of one evaluation window, set the pool to it; at most 3 evaluations.
   2. the sweep: every size of --sizes plus the engine's final sizes, the original formula
      and cores*2+1, measured in the same run, interleaved:
-       - full speed (closed loop, no think time), twice (ascending then descending
-         order): throughput, and p95 latency as pgbench logs it;
+       - full speed (closed loop, no think time), --repeats times (ascending and
+         descending order in turn): throughput, and p95 latency as pgbench logs it;
        - at a fixed offered rate (pgbench -R, open loop, Poisson arrivals) equal to
-         --rate-share of the best full-speed throughput: p95 latency including the wait for
-         a free client connection (schedule lag), i.e. the pool's own latency.
+         --rate-share of the best full-speed throughput, --rate-repeats times: p95 latency
+         including the wait for a free client connection (schedule lag), i.e. the pool's
+         own latency;
+       - each time, the close contenders for the best (--refine-margin) and the engine's
+         final sizes then get --refine-repeats more runs, interleaved among themselves, so
+         that the best of a dozen sizes is not one lucky run.
   3. ratios of each pool to the best of the sweep.
 Only the standard library; medians and p95 computed here from pgbench's per-transaction logs.
 """
@@ -154,34 +158,49 @@ def cores_2_plus_1(cpus):
     return cores * 2 + 1
 
 
+def sweep_passes(workload, sizes, runs, passes, rate=None):
+    """`passes` runs of every size, alternating the order; appended to runs[size]."""
+    for rep in range(passes):
+        for s in (sizes if rep % 2 == 0 else list(reversed(sizes))):
+            m = measure(workload, s, rate=rate, tag=f"{workload}_{s}_{'r' if rate else 'f'}{len(runs[s])}")
+            runs[s].append(m)
+            how = f"at {rate:.0f} tx/s" if rate else "full speed"
+            log(f"{workload} {how}, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms")
+
+
 def run_workload(workload, cpus, memory_gb):
     log(f"== {workload}")
     engine = {start: evaluate_engine(workload, start) for start in args.starts}
     formula, rule = original_formula(cpus, memory_gb), cores_2_plus_1(cpus)
     sizes = sorted(set(args.sizes) | {e["final"] for e in engine.values()} | {formula, rule})
+    finals = {e["final"] for e in engine.values()}
     full = {s: [] for s in sizes}
-    for rep in range(args.repeats):
-        order = sizes if rep % 2 == 0 else list(reversed(sizes))
-        for s in order:
-            m = measure(workload, s, tag=f"{workload}_{s}_{rep}")
-            full[s].append(m)
-            log(f"{workload} full speed, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms")
-    med = {s: {"tps": statistics.median(m["tps"] for m in full[s]),
-               "p95_full_ms": statistics.median(m["p95_ms"] for m in full[s])} for s in sizes}
+    sweep_passes(workload, sizes, full, args.repeats)
+    tps = lambda s: statistics.median(m["tps"] for m in full[s])
+    best = max(tps(s) for s in sizes)
+    # The close contenders for the best throughput, and the engine's sizes, get more runs.
+    close = [s for s in sizes if tps(s) >= (1 - args.refine_margin) * best or s in finals]
+    if args.refine_repeats and len(close) > 1:
+        log(f"{workload} full speed, refining {close}")
+        sweep_passes(workload, close, full, args.refine_repeats)
+    med = {s: {"tps": tps(s), "p95_full_ms": statistics.median(m["p95_ms"] for m in full[s]),
+               "tps_runs": [round(m["tps"]) for m in full[s]]} for s in sizes}
     best_tps = max(v["tps"] for v in med.values())
     rate = args.rate_share * best_tps
+    at_rate = {s: [] for s in sizes}
     order = list(sizes)
     random.Random(len(sizes)).shuffle(order)
-    for rep in range(args.rate_repeats):
-        for s in (order if rep % 2 == 0 else list(reversed(order))):
-            m = measure(workload, s, rate=rate, tag=f"{workload}_{s}_r{rep}")
-            med[s].setdefault("rate_runs", []).append(m)
-            log(f"{workload} at {rate:.0f} tx/s, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms")
+    sweep_passes(workload, order, at_rate, args.rate_repeats, rate)
+    p95 = lambda s: statistics.median(m["p95_ms"] for m in at_rate[s])
+    best = min(p95(s) for s in sizes)
+    close = [s for s in order if p95(s) <= (1 + 2 * args.refine_margin) * best or s in finals]
+    if args.refine_repeats and len(close) > 1:
+        log(f"{workload} at {rate:.0f} tx/s, refining {close}")
+        sweep_passes(workload, close, at_rate, args.refine_repeats, rate)
     for s in sizes:
-        runs = med[s].pop("rate_runs")
-        med[s]["p95_rate_ms"] = statistics.median(m["p95_ms"] for m in runs)
-        med[s]["rate_tps"] = statistics.median(m["tps"] for m in runs)
-        med[s]["tps_runs"] = [round(m["tps"]) for m in full[s]]
+        med[s]["p95_rate_ms"] = p95(s)
+        med[s]["rate_tps"] = statistics.median(m["tps"] for m in at_rate[s])
+        med[s]["p95_rate_runs"] = [round(m["p95_ms"], 2) for m in at_rate[s]]
     best_full_p95 = min(v["p95_full_ms"] for v in med.values())
     best_rate_p95 = min(v["p95_rate_ms"] for v in med.values())
 
@@ -221,11 +240,11 @@ def report(results, machine):
                      f"fixed rate {r['rate']:.0f} tx/s, best p95 {r['best_p95_rate_ms']:.2f} ms at "
                      f"{r['best_p95_rate_size']} clients")
         lines.append("")
-        lines.append("| clients | TPS (median) | runs | p95 full speed ms | p95 at fixed rate ms | TPS at fixed rate |")
-        lines.append("|---|---|---|---|---|---|")
+        lines.append("| clients | TPS (median) | runs | p95 full speed ms | p95 at fixed rate ms | runs | TPS at fixed rate |")
+        lines.append("|---|---|---|---|---|---|---|")
         for s, v in sorted(r["sweep"].items()):
             lines.append(f"| {s} | {v['tps']:.0f} | {v['tps_runs']} | {v['p95_full_ms']:.2f} | "
-                         f"{v['p95_rate_ms']:.2f} | {v['rate_tps']:.0f} |")
+                         f"{v['p95_rate_ms']:.2f} | {v['p95_rate_runs']} | {v['rate_tps']:.0f} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -247,6 +266,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="full-speed runs per size")
     ap.add_argument("--rate-repeats", type=int, default=5, help="fixed-rate runs per size")
     ap.add_argument("--rate-share", type=float, default=0.5)
+    ap.add_argument("--refine-repeats", type=int, default=6,
+                    help="extra runs of the close contenders and the engine's sizes (0: none)")
+    ap.add_argument("--refine-margin", type=float, default=0.15,
+                    help="close: within this share of the best throughput, or twice it of the best p95")
     ap.add_argument("--eval-seconds", type=int, default=12, help="load before reading a recommendation")
     ap.add_argument("--evaluations", type=int, default=3)
     ap.add_argument("--scale", type=int, default=10)
