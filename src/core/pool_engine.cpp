@@ -33,7 +33,7 @@ constexpr double kMostlyOnCpu = 0.5;
 // Below this share of busy time in waits that overlap CPU work (I/O, timers, a remote
 // client), a pool on a saturated host is CPU-bound even with little of it on CPU: the rest
 // is queueing for the cores through a client on this host, or lock waits, and neither
-// gains from more connections. TPC-B with pgbench on the same 2 cores spends 11–20 % of its
+// gains from more connections. TPC-B with pgbench on the same 2 cores spends 7–20 % of its
 // busy time in such waits at 2 to 96 clients (58 % with the client, up to 77 % on locks),
 // and flattens from 3 clients on; a transaction sleeping 5 ms inside spends 52 % and more
 // in them, and gains up to 96.

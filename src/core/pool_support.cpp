@@ -42,10 +42,11 @@ int32_t whole_cores(double cpus) noexcept {
 }
 
 bool client_on_this_host(std::string_view client_addr) noexcept {
+    if (client_addr.empty() || client_addr == "::1") return true;
     constexpr std::string_view kMappedPrefix = "::ffff:";
     if (client_addr.substr(0, kMappedPrefix.size()) == kMappedPrefix)
         client_addr.remove_prefix(kMappedPrefix.size());
-    return client_addr.empty() || client_addr == "::1" || client_addr.substr(0, 4) == "127.";
+    return client_addr.substr(0, 4) == "127.";
 }
 
 namespace {

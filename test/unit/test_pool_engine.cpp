@@ -180,6 +180,8 @@ TEST(PoolEngine, ClientOnThisHostCompetesForTheCpus) {
                         "2 running, + 1.84 in the clients on this host, 92.1 % of "
                         "the CPU-side time, + 2.11 in overlapping waits, + 0 spindles");
     }
+    for (const char *address : {"10.0.0.7", "::ffff:10.0.0.7", "::ffff:", "128.0.0.1", "::2"})
+        EXPECT_FALSE(pool_support::client_on_this_host(address)) << address;
     // A remote client's time between statements leaves the cores to others: Erlang C sizes
     // the load doing work, as when the host has CPU to spare.
     const PoolRecommendation remote =
