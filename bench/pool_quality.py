@@ -172,8 +172,8 @@ def run_workload(workload, cpus, memory_gb):
     log(f"== {workload}")
     engine = {start: evaluate_engine(workload, start) for start in args.starts}
     formula, rule = original_formula(cpus, memory_gb), cores_2_plus_1(cpus)
-    sizes = sorted(set(args.sizes) | {e["final"] for e in engine.values()} | {formula, rule})
     finals = {e["final"] for e in engine.values()}
+    sizes = sorted(set(args.sizes) | finals | {formula, rule})
     full = {s: [] for s in sizes}
     sweep_passes(workload, sizes, full, args.repeats)
     tps = lambda s: statistics.median(m["tps"] for m in full[s])

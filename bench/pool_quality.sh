@@ -3,7 +3,7 @@
 # private copy of PostgreSQL, starts a throw-away cluster with the library preloaded and
 # short evaluation windows, and runs bench/pool_quality.py against it. See bench/README.md.
 #
-#   bench/pool_quality.sh [--seconds 7] [--workloads select,tpcb,sleep] [--sizes 1,2,4,...]
+#   bench/pool_quality.sh [--workloads select,tpcb,sleep] [--sizes 1,2,4,...] [--repeats 3]
 #
 # Everything after the script name is passed to pool_quality.py. Results (a Markdown table
 # and a JSON file) go to stdout and to $POOL_QUALITY_OUT (default bench/out/).
