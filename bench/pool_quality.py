@@ -15,9 +15,12 @@ For each workload (select-only, TPC-B-like, a transaction that sleeps inside):
          including the wait for a free client connection (schedule lag), i.e. the pool's
          own latency;
        - each time, the close contenders for the best (--refine-margin) and the engine's
-         final sizes then get --refine-repeats more runs, interleaved among themselves, so
-         that the best of a dozen sizes is not one lucky run.
-  3. ratios of each pool to the best of the sweep.
+         final sizes then get --refine-repeats more passes of short (--refine-seconds) runs,
+         interleaved among themselves, so that the best of a dozen sizes is not one lucky run.
+  3. ratios of each pool to the best of the sweep. Between refined sizes the ratio is that of
+     their blocked scores: each run divided by the centre of its pass, the median over the
+     passes. The machine's speed drifts over tens of seconds; adjacent runs share the drift.
+     The ratios of the plain medians are reported beside them.
 Only the standard library; medians and p95 computed here from pgbench's per-transaction logs.
 """
 import argparse, glob, json, math, os, platform, random, statistics, subprocess, sys, time
@@ -82,13 +85,13 @@ def p95(values):
     return values[max(0, math.ceil(0.95 * len(values)) - 1)]
 
 
-def measure(workload, clients, rate=None, tag="run"):
+def measure(workload, clients, rate=None, tag="run", seconds=None):
     """One pgbench run; per-transaction log; the first --warmup seconds are dropped."""
     prefix = os.path.join(args.scratch, f"log_{tag}")
     for f in glob.glob(prefix + "*"):
         os.remove(f)
     env = dict(os.environ, PGAPPNAME=f"sweep_{workload}")
-    proc = subprocess.run(pgbench_cmd(workload, clients, args.seconds + args.warmup, rate, prefix),
+    proc = subprocess.run(pgbench_cmd(workload, clients, (seconds or args.seconds) + args.warmup, rate, prefix),
                           cwd=args.scratch, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         log(f"pgbench failed ({workload}, {clients}): {proc.stderr.strip()[-400:]}")
@@ -158,14 +161,36 @@ def cores_2_plus_1(cpus):
     return cores * 2 + 1
 
 
-def sweep_passes(workload, sizes, runs, passes, rate=None):
-    """`passes` runs of every size, alternating the order; appended to runs[size]."""
+def sweep_passes(workload, sizes, runs, passes, rate=None, seconds=None):
+    """`passes` runs of every size, alternating the order; appended to runs[size].
+    Returns the passes as blocks: one {size: measurement} per pass."""
+    blocks = []
     for rep in range(passes):
+        block = {}
         for s in (sizes if rep % 2 == 0 else list(reversed(sizes))):
-            m = measure(workload, s, rate=rate, tag=f"{workload}_{s}_{'r' if rate else 'f'}{len(runs[s])}")
+            m = measure(workload, s, rate=rate, tag=f"{workload}_{s}_{'r' if rate else 'f'}{len(runs[s])}",
+                        seconds=seconds)
             runs[s].append(m)
+            block[s] = m
             how = f"at {rate:.0f} tx/s" if rate else "full speed"
             log(f"{workload} {how}, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms")
+        blocks.append(block)
+    return blocks
+
+
+def blocked_scores(blocks, key, centre):
+    """Each size's median, over the blocks, of its value divided by the block's centre
+    (mean or geometric mean over the sizes). The machine's speed drifts over tens of seconds
+    (bench/README.md, "Noise"); a block's runs are adjacent, so the drift divides out."""
+    norm = {}
+    for block in blocks:
+        values = [m[key] for m in block.values() if m[key] > 0 and math.isfinite(m[key])]
+        if len(values) != len(block):
+            continue
+        c = centre(values)
+        for s, m in block.items():
+            norm.setdefault(s, []).append(m[key] / c)
+    return {s: statistics.median(v) for s, v in norm.items()}
 
 
 def run_workload(workload, cpus, memory_gb):
@@ -180,9 +205,11 @@ def run_workload(workload, cpus, memory_gb):
     best = max(tps(s) for s in sizes)
     # The close contenders for the best throughput, and the engine's sizes, get more runs.
     close = [s for s in sizes if tps(s) >= (1 - args.refine_margin) * best or s in finals]
+    tps_score = {}
     if args.refine_repeats and len(close) > 1:
         log(f"{workload} full speed, refining {close}")
-        sweep_passes(workload, close, full, args.refine_repeats)
+        passes = sweep_passes(workload, close, full, args.refine_repeats, seconds=args.refine_seconds)
+        tps_score = blocked_scores(passes, "tps", statistics.mean)
     med = {s: {"tps": tps(s), "p95_full_ms": statistics.median(m["p95_ms"] for m in full[s]),
                "tps_runs": [round(m["tps"]) for m in full[s]]} for s in sizes}
     best_tps = max(v["tps"] for v in med.values())
@@ -194,9 +221,11 @@ def run_workload(workload, cpus, memory_gb):
     p95 = lambda s: statistics.median(m["p95_ms"] for m in at_rate[s])
     best = min(p95(s) for s in sizes)
     close = [s for s in order if p95(s) <= (1 + 2 * args.refine_margin) * best or s in finals]
+    p95_score = {}
     if args.refine_repeats and len(close) > 1:
         log(f"{workload} at {rate:.0f} tx/s, refining {close}")
-        sweep_passes(workload, close, at_rate, args.refine_repeats, rate)
+        passes = sweep_passes(workload, close, at_rate, args.refine_repeats, rate, args.refine_seconds)
+        p95_score = blocked_scores(passes, "p95_ms", statistics.geometric_mean)
     for s in sizes:
         med[s]["p95_rate_ms"] = p95(s)
         med[s]["rate_tps"] = statistics.median(m["tps"] for m in at_rate[s])
@@ -205,15 +234,22 @@ def run_workload(workload, cpus, memory_gb):
     best_rate_p95 = min(v["p95_rate_ms"] for v in med.values())
 
     def ratios(size):
+        """Ratios of medians; and, between two refined sizes, of their blocked scores."""
         v = med[size]
-        return {"size": size, "tps_ratio": v["tps"] / best_tps,
-                "p95_ratio": v["p95_rate_ms"] / best_rate_p95,
-                "p95_full_ratio": v["p95_full_ms"] / best_full_p95}
+        out = {"size": size, "tps_ratio_medians": v["tps"] / best_tps,
+               "p95_ratio_medians": v["p95_rate_ms"] / best_rate_p95,
+               "p95_full_ratio": v["p95_full_ms"] / best_full_p95}
+        out["tps_ratio"] = (tps_score[size] / max(tps_score.values()) if size in tps_score
+                            else out["tps_ratio_medians"])
+        out["p95_ratio"] = (p95_score[size] / min(p95_score.values()) if size in p95_score
+                            else out["p95_ratio_medians"])
+        return out
     return {"workload": workload, "rate": rate, "best_tps": best_tps,
             "best_tps_size": max(sizes, key=lambda s: med[s]["tps"]),
             "best_p95_rate_ms": best_rate_p95,
             "best_p95_rate_size": min(sizes, key=lambda s: med[s]["p95_rate_ms"]),
             "best_p95_full_ms": best_full_p95, "sweep": med,
+            "tps_blocked_scores": tps_score, "p95_blocked_scores": p95_score,
             "engine": {str(k): dict(v, **ratios(v["final"])) for k, v in engine.items()},
             "original_formula": ratios(formula), "cores_2_plus_1": ratios(rule)}
 
@@ -223,15 +259,17 @@ def mark(ok):
 
 
 def report(results, machine):
-    lines = ["| workload | start | engine steps | final | TPS ratio | p95 ratio (fixed rate) | p95 ratio (full speed) "
-             "| formula pool | TPS | p95 | cores×2+1 | TPS | p95 |", "|" + "---|" * 13]
+    lines = ["| workload | start | engine steps | final | TPS ratio | of medians | p95 ratio (fixed rate) "
+             "| of medians | p95 ratio (full speed) | formula pool | TPS | p95 | cores×2+1 | TPS | p95 |",
+             "|" + "---|" * 15]
     for r in results:
         f, c = r["original_formula"], r["cores_2_plus_1"]
         for start, e in r["engine"].items():
             trail = " → ".join([str(e["start"])] + [str(s["pool_size"]) for s in e["steps"]])
             lines.append(
                 f"| {r['workload']} | {start} | {trail} | {e['size']} | {e['tps_ratio']:.2f}{mark(e['tps_ratio'] >= 0.95)} "
-                f"| {e['p95_ratio']:.2f}{mark(e['p95_ratio'] <= 1.2)} | {e['p95_full_ratio']:.2f} "
+                f"| {e['tps_ratio_medians']:.2f} | {e['p95_ratio']:.2f}{mark(e['p95_ratio'] <= 1.2)} "
+                f"| {e['p95_ratio_medians']:.2f} | {e['p95_full_ratio']:.2f} "
                 f"| {f['size']} | {f['tps_ratio']:.2f} | {f['p95_ratio']:.2f} "
                 f"| {c['size']} | {c['tps_ratio']:.2f} | {c['p95_ratio']:.2f} |")
     lines.append("")
@@ -239,6 +277,11 @@ def report(results, machine):
         lines.append(f"{r['workload']}: best full-speed {r['best_tps']:.0f} tx/s at {r['best_tps_size']} clients; "
                      f"fixed rate {r['rate']:.0f} tx/s, best p95 {r['best_p95_rate_ms']:.2f} ms at "
                      f"{r['best_p95_rate_size']} clients")
+        for what, scores in (("throughput", r["tps_blocked_scores"]), ("p95 at the fixed rate", r["p95_blocked_scores"])):
+            if scores:
+                lines.append("")
+                lines.append(f"{what}, blocked scores of the refined sizes (each run ÷ its pass's centre, median): "
+                             + ", ".join(f"{s}: {v:.3f}" for s, v in sorted(scores.items())))
         lines.append("")
         lines.append("| clients | TPS (median) | runs | p95 full speed ms | p95 at fixed rate ms | runs | TPS at fixed rate |")
         lines.append("|---|---|---|---|---|---|---|")
@@ -266,8 +309,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="full-speed runs per size")
     ap.add_argument("--rate-repeats", type=int, default=5, help="fixed-rate runs per size")
     ap.add_argument("--rate-share", type=float, default=0.5)
-    ap.add_argument("--refine-repeats", type=int, default=6,
-                    help="extra runs of the close contenders and the engine's sizes (0: none)")
+    ap.add_argument("--refine-repeats", type=int, default=10,
+                    help="extra passes over the close contenders and the engine's sizes (0: none)")
+    ap.add_argument("--refine-seconds", type=int, default=3,
+                    help="measured seconds per refining run: short passes keep the machine's drift out")
     ap.add_argument("--refine-margin", type=float, default=0.15,
                     help="close: within this share of the best throughput, or twice it of the best p95")
     ap.add_argument("--eval-seconds", type=int, default=12, help="load before reading a recommendation")
