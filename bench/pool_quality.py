@@ -17,10 +17,11 @@ For each workload (select-only, TPC-B-like, a transaction that sleeps inside):
        - each time, the close contenders for the best (--refine-margin) and the engine's
          final sizes then get --refine-repeats more passes of short (--refine-seconds) runs,
          interleaved among themselves, so that the best of a dozen sizes is not one lucky run.
-  3. ratios of each pool to the best of the sweep. Between refined sizes the ratio is that of
-     their blocked scores: each run divided by the centre of its pass, the median over the
-     passes. The machine's speed drifts over tens of seconds; adjacent runs share the drift.
-     The ratios of the plain medians are reported beside them.
+  3. ratios of each pool to the best of the sweep. Between refined sizes the throughput ratio
+     is that of their blocked scores: each run divided by the mean of its pass, the median
+     over the passes. The machine's speed drifts over tens of seconds; adjacent runs share the
+     drift. The ratio of the plain medians is reported beside it. The p95 ratios are of
+     medians: a p95 spikes when the machine stalls, it does not scale with the drift.
 Only the standard library; medians and p95 computed here from pgbench's per-transaction logs.
 """
 import argparse, glob, json, math, os, platform, random, statistics, subprocess, sys, time
@@ -178,18 +179,18 @@ def sweep_passes(workload, sizes, runs, passes, rate=None, seconds=None):
     return blocks
 
 
-def blocked_scores(blocks, key, centre):
-    """Each size's median, over the blocks, of its value divided by the block's centre
-    (mean or geometric mean over the sizes). The machine's speed drifts over tens of seconds
-    (bench/README.md, "Noise"); a block's runs are adjacent, so the drift divides out."""
+def blocked_tps_scores(blocks):
+    """Each size's median, over the blocks, of its throughput divided by the block's mean.
+    The machine's speed drifts over tens of seconds (bench/README.md, "Noise") and
+    throughput follows it; a block's runs are adjacent, so the drift divides out."""
     norm = {}
     for block in blocks:
-        values = [m[key] for m in block.values() if m[key] > 0 and math.isfinite(m[key])]
+        values = [m["tps"] for m in block.values() if m["tps"] > 0]
         if len(values) != len(block):
             continue
-        c = centre(values)
+        mean = statistics.mean(values)
         for s, m in block.items():
-            norm.setdefault(s, []).append(m[key] / c)
+            norm.setdefault(s, []).append(m["tps"] / mean)
     return {s: statistics.median(v) for s, v in norm.items()}
 
 
@@ -209,7 +210,7 @@ def run_workload(workload, cpus, memory_gb):
     if args.refine_repeats and len(close) > 1:
         log(f"{workload} full speed, refining {close}")
         passes = sweep_passes(workload, close, full, args.refine_repeats, seconds=args.refine_seconds)
-        tps_score = blocked_scores(passes, "tps", statistics.mean)
+        tps_score = blocked_tps_scores(passes)
     med = {s: {"tps": tps(s), "p95_full_ms": statistics.median(m["p95_ms"] for m in full[s]),
                "tps_runs": [round(m["tps"]) for m in full[s]]} for s in sizes}
     best_tps = max(v["tps"] for v in med.values())
@@ -221,11 +222,9 @@ def run_workload(workload, cpus, memory_gb):
     p95 = lambda s: statistics.median(m["p95_ms"] for m in at_rate[s])
     best = min(p95(s) for s in sizes)
     close = [s for s in order if p95(s) <= (1 + 2 * args.refine_margin) * best or s in finals]
-    p95_score = {}
     if args.refine_repeats and len(close) > 1:
         log(f"{workload} at {rate:.0f} tx/s, refining {close}")
-        passes = sweep_passes(workload, close, at_rate, args.refine_repeats, rate, args.refine_seconds)
-        p95_score = blocked_scores(passes, "p95_ms", statistics.geometric_mean)
+        sweep_passes(workload, close, at_rate, args.refine_repeats, rate, args.refine_seconds)
     for s in sizes:
         med[s]["p95_rate_ms"] = p95(s)
         med[s]["rate_tps"] = statistics.median(m["tps"] for m in at_rate[s])
@@ -234,22 +233,20 @@ def run_workload(workload, cpus, memory_gb):
     best_rate_p95 = min(v["p95_rate_ms"] for v in med.values())
 
     def ratios(size):
-        """Ratios of medians; and, between two refined sizes, of their blocked scores."""
+        """Ratios of medians; for throughput between two refined sizes, of their blocked scores."""
         v = med[size]
         out = {"size": size, "tps_ratio_medians": v["tps"] / best_tps,
-               "p95_ratio_medians": v["p95_rate_ms"] / best_rate_p95,
+               "p95_ratio": v["p95_rate_ms"] / best_rate_p95,
                "p95_full_ratio": v["p95_full_ms"] / best_full_p95}
         out["tps_ratio"] = (tps_score[size] / max(tps_score.values()) if size in tps_score
                             else out["tps_ratio_medians"])
-        out["p95_ratio"] = (p95_score[size] / min(p95_score.values()) if size in p95_score
-                            else out["p95_ratio_medians"])
         return out
     return {"workload": workload, "rate": rate, "best_tps": best_tps,
             "best_tps_size": max(sizes, key=lambda s: med[s]["tps"]),
             "best_p95_rate_ms": best_rate_p95,
             "best_p95_rate_size": min(sizes, key=lambda s: med[s]["p95_rate_ms"]),
             "best_p95_full_ms": best_full_p95, "sweep": med,
-            "tps_blocked_scores": tps_score, "p95_blocked_scores": p95_score,
+            "tps_blocked_scores": tps_score,
             "engine": {str(k): dict(v, **ratios(v["final"])) for k, v in engine.items()},
             "original_formula": ratios(formula), "cores_2_plus_1": ratios(rule)}
 
@@ -260,8 +257,8 @@ def mark(ok):
 
 def report(results, machine):
     lines = ["| workload | start | engine steps | final | TPS ratio | of medians | p95 ratio (fixed rate) "
-             "| of medians | p95 ratio (full speed) | formula pool | TPS | p95 | cores×2+1 | TPS | p95 |",
-             "|" + "---|" * 15]
+             "| p95 ratio (full speed) | formula pool | TPS | p95 | cores×2+1 | TPS | p95 |",
+             "|" + "---|" * 14]
     for r in results:
         f, c = r["original_formula"], r["cores_2_plus_1"]
         for start, e in r["engine"].items():
@@ -269,7 +266,7 @@ def report(results, machine):
             lines.append(
                 f"| {r['workload']} | {start} | {trail} | {e['size']} | {e['tps_ratio']:.2f}{mark(e['tps_ratio'] >= 0.95)} "
                 f"| {e['tps_ratio_medians']:.2f} | {e['p95_ratio']:.2f}{mark(e['p95_ratio'] <= 1.2)} "
-                f"| {e['p95_ratio_medians']:.2f} | {e['p95_full_ratio']:.2f} "
+                f"| {e['p95_full_ratio']:.2f} "
                 f"| {f['size']} | {f['tps_ratio']:.2f} | {f['p95_ratio']:.2f} "
                 f"| {c['size']} | {c['tps_ratio']:.2f} | {c['p95_ratio']:.2f} |")
     lines.append("")
@@ -277,11 +274,10 @@ def report(results, machine):
         lines.append(f"{r['workload']}: best full-speed {r['best_tps']:.0f} tx/s at {r['best_tps_size']} clients; "
                      f"fixed rate {r['rate']:.0f} tx/s, best p95 {r['best_p95_rate_ms']:.2f} ms at "
                      f"{r['best_p95_rate_size']} clients")
-        for what, scores in (("throughput", r["tps_blocked_scores"]), ("p95 at the fixed rate", r["p95_blocked_scores"])):
-            if scores:
-                lines.append("")
-                lines.append(f"{what}, blocked scores of the refined sizes (each run ÷ its pass's centre, median): "
-                             + ", ".join(f"{s}: {v:.3f}" for s, v in sorted(scores.items())))
+        if r["tps_blocked_scores"]:
+            lines.append("")
+            lines.append("throughput, blocked scores of the refined sizes (each run ÷ its pass's mean, median): "
+                         + ", ".join(f"{s}: {v:.3f}" for s, v in sorted(r["tps_blocked_scores"].items())))
         lines.append("")
         lines.append("| clients | TPS (median) | runs | p95 full speed ms | p95 at fixed rate ms | runs | TPS at fixed rate |")
         lines.append("|---|---|---|---|---|---|---|")
