@@ -20,8 +20,9 @@ For each workload (select-only, TPC-B-like, a transaction that sleeps inside):
   3. ratios of each pool to the best of the sweep. Between refined sizes the throughput ratio
      is that of their blocked scores: each run divided by the mean of its pass, the median
      over the passes. The machine's speed drifts over tens of seconds; adjacent runs share the
-     drift. The ratio of the plain medians is reported beside it. The p95 ratios are of
-     medians: a p95 spikes when the machine stalls, it does not scale with the drift.
+     drift. The ratio of the plain medians and a bootstrap interval over the passes are
+     reported beside it. The p95 ratios are of medians: a p95 spikes when the machine
+     stalls, it does not scale with the drift.
 Only the standard library; medians and p95 computed here from pgbench's per-transaction logs.
 """
 import argparse, glob, json, math, os, platform, random, statistics, subprocess, sys, time
@@ -194,6 +195,22 @@ def blocked_tps_scores(blocks):
     return {s: statistics.median(v) for s, v in norm.items()}
 
 
+def bootstrap_tps_ratio(blocks, size, resamples=2000):
+    """5th and 95th percentiles of size's blocked score ÷ the best blocked score, over
+    resamples of the passes (drawn with replacement): how far the passes' noise moves the
+    ratio the target is judged on."""
+    rng = random.Random(size)
+    ratios = []
+    for _ in range(resamples):
+        scores = blocked_tps_scores([rng.choice(blocks) for _ in blocks])
+        if size in scores:
+            ratios.append(scores[size] / max(scores.values()))
+    if len(ratios) < 20:
+        return None
+    cuts = statistics.quantiles(ratios, n=20)
+    return [cuts[0], cuts[-1]]
+
+
 def run_workload(workload, cpus, memory_gb):
     log(f"== {workload}")
     engine = {start: evaluate_engine(workload, start) for start in args.starts}
@@ -206,7 +223,7 @@ def run_workload(workload, cpus, memory_gb):
     best = max(tps(s) for s in sizes)
     # The close contenders for the best throughput, and the engine's sizes, get more runs.
     close = [s for s in sizes if tps(s) >= (1 - args.refine_margin) * best or s in finals]
-    tps_score = {}
+    tps_score, passes = {}, []
     if args.refine_repeats and len(close) > 1:
         log(f"{workload} full speed, refining {close}")
         passes = sweep_passes(workload, close, full, args.refine_repeats, seconds=args.refine_seconds)
@@ -240,6 +257,7 @@ def run_workload(workload, cpus, memory_gb):
                "p95_full_ratio": v["p95_full_ms"] / best_full_p95}
         out["tps_ratio"] = (tps_score[size] / max(tps_score.values()) if size in tps_score
                             else out["tps_ratio_medians"])
+        out["tps_ratio_interval"] = bootstrap_tps_ratio(passes, size) if size in tps_score else None
         return out
     return {"workload": workload, "rate": rate, "best_tps": best_tps,
             "best_tps_size": max(sizes, key=lambda s: med[s]["tps"]),
@@ -247,6 +265,7 @@ def run_workload(workload, cpus, memory_gb):
             "best_p95_rate_size": min(sizes, key=lambda s: med[s]["p95_rate_ms"]),
             "best_p95_full_ms": best_full_p95, "sweep": med,
             "tps_blocked_scores": tps_score,
+            "tps_passes": [{s: round(m["tps"]) for s, m in p.items()} for p in passes],
             "engine": {str(k): dict(v, **ratios(v["final"])) for k, v in engine.items()},
             "original_formula": ratios(formula), "cores_2_plus_1": ratios(rule)}
 
@@ -255,17 +274,22 @@ def mark(ok):
     return "" if ok else " ✗"
 
 
+def interval(bounds):
+    return f"{bounds[0]:.2f}–{bounds[1]:.2f}" if bounds else "—"
+
+
 def report(results, machine):
-    lines = ["| workload | start | engine steps | final | TPS ratio | of medians | p95 ratio (fixed rate) "
-             "| p95 ratio (full speed) | formula pool | TPS | p95 | cores×2+1 | TPS | p95 |",
-             "|" + "---|" * 14]
+    lines = ["| workload | start | engine steps | final | TPS ratio | 90 % of resamples | of medians "
+             "| p95 ratio (fixed rate) | p95 ratio (full speed) | formula pool | TPS | p95 | cores×2+1 | TPS | p95 |",
+             "|" + "---|" * 15]
     for r in results:
         f, c = r["original_formula"], r["cores_2_plus_1"]
         for start, e in r["engine"].items():
             trail = " → ".join([str(e["start"])] + [str(s["pool_size"]) for s in e["steps"]])
             lines.append(
                 f"| {r['workload']} | {start} | {trail} | {e['size']} | {e['tps_ratio']:.2f}{mark(e['tps_ratio'] >= 0.95)} "
-                f"| {e['tps_ratio_medians']:.2f} | {e['p95_ratio']:.2f}{mark(e['p95_ratio'] <= 1.2)} "
+                f"| {interval(e['tps_ratio_interval'])} | {e['tps_ratio_medians']:.2f} "
+                f"| {e['p95_ratio']:.2f}{mark(e['p95_ratio'] <= 1.2)} "
                 f"| {e['p95_full_ratio']:.2f} "
                 f"| {f['size']} | {f['tps_ratio']:.2f} | {f['p95_ratio']:.2f} "
                 f"| {c['size']} | {c['tps_ratio']:.2f} | {c['p95_ratio']:.2f} |")
