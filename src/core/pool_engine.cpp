@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "core/cpu_knee.hpp"
 #include "core/pool_client_settings.hpp"
 #include "core/pool_support.hpp"
 #include "core/queueing.hpp"
@@ -92,7 +93,8 @@ struct Assessment {
     // Neither on CPU, nor with a client on this host, nor waiting on a lock: I/O, timers, a
     // remote client. A connection there leaves its core to another.
     double overlapping_share = 0;
-    Notes notes{false};  // written or not as recommend_pools asks
+    bool knee_noted = false;  // the censored pool's growth already named the CPUs' knee
+    Notes notes{false};       // written or not as recommend_pools asks
 };
 
 void assess_load(Assessment &assessment, const PoolPolicy &policy) {
@@ -161,8 +163,27 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy) {
     }
 }
 
+// Time per transaction away from the CPUs: in waits that overlap CPU work.
+double away_seconds(const Assessment &assessment) {
+    return assessment.overlapping_share * finite_non_negative(assessment.facts->mean_hold_seconds);
+}
+
+// ", at 0.313 ms of host CPU per transaction (95 % of 2 CPUs over 6062 tx/s) and 7.1 ms away
+// from them, 52 connections keep the CPUs 95 % busy": the knee and the figures behind it.
+void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
+    notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
+                 percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
+                 number(cost.transactions_per_second), " tx/s) and ", duration(away),
+                 " away from them, ");
+    if (knee > limit)
+        notes.extend("more than ", limit, " connections");
+    else
+        notes.extend(knee, " connection", plural(knee));
+    notes.extend(" keep the CPUs ", percent(kKneeCpuBusyShare), " busy (finite-source queue)");
+}
+
 void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
-                        const ServerFacts &server) {
+                        const HostCpuCost &cost) {
     const PoolGroupFacts &facts = *assessment.facts;
     PoolRecommendation &row = assessment.row;
     const std::optional<double> lock_share = known_share(facts.lock_wait_share);
@@ -220,28 +241,24 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     assessment.notes.extend(": the pool capped the demand, so the measured load is only a floor");
     int64_t grown = kCensoredGrowthFactor * row.connections;
     bool held_by_cpu = false;
-    // The pool's own busy connections on CPU, against what the cores serve at once.
-    const double on_cpu_busy = row.busy_mean * assessment.on_cpu_share;
-    const int32_t cpu_capacity =
-        cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
     const bool mostly_off_cpu = assessment.on_cpu_share < kMostlyOnCpu;
-    if (mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
-        // Mostly off CPU (sleeping, waiting on I/O or the client): the host's CPU is spent
-        // elsewhere (other processes, the clients themselves) and does not grow in step with
-        // this pool; its connections on CPU do. Grow while they stay within the capacity.
-        if (on_cpu_busy > 0.0) {
-            const int64_t headroom = floor_tolerant(row.connections * cpu_capacity / on_cpu_busy);
-            if (headroom < grown) {
-                grown = std::max<int64_t>(headroom, row.connections);
-                held_by_cpu = true;
-            }
+    if (mostly_off_cpu && cost.known()) {
+        // Mostly off CPU (sleeping, waiting on I/O or the client): the host CPU does not grow
+        // in step with the pool, and a sampled share on CPU misses the short bursts between
+        // waits. Grow as far as the knee, where the CPUs would be busy.
+        const double away = away_seconds(assessment);
+        const int64_t limit = grown;
+        const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
+        if (knee < grown) {
+            grown = std::max<int64_t>(knee, row.connections);
+            held_by_cpu = true;
         }
-        assessment.notes.extend("; ", percent(assessment.on_cpu_share),
-                                " of busy connections on CPU (", number(on_cpu_busy), " of the ",
-                                cpu_capacity,
-                                " the CPUs serve at once): the pool, not the CPU, holds the "
-                                "throughput");
-    } else if (host_cpu && *host_cpu > 0.0) {
+        assessment.notes.extend(
+            "; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
+            percent(assessment.overlapping_share), " in waits that overlap CPU work:");
+        note_knee(assessment.notes, away, cost, knee, limit);
+        assessment.knee_noted = true;
+    } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
         const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
         if (headroom < grown) {
@@ -254,7 +271,7 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
             assessment.notes.extend("; growing to ", grown, ", ", kCensoredGrowthFactor,
                                     " times the ", row.connections, " open connections");
         else if (mostly_off_cpu)
-            assessment.notes.extend("; growing to ", grown, ", as far as the CPU capacity allows");
+            assessment.notes.extend("; growing to ", grown, ", the knee");
         else
             assessment.notes.extend("; growing to ", grown, ", as far as the CPU headroom allows (",
                                     percent(*host_cpu), " of ", percent(kCpuSaturation), ")");
@@ -287,6 +304,28 @@ std::vector<int64_t> split_by_load(int64_t capacity, const std::vector<double> &
     }
     for (int64_t &part : parts) part = std::max<int64_t>(part, 1);
     return parts;
+}
+
+// Shares `capacity` among `pools` by offered load. A pool that has closed its connections (an
+// application stopped or renamed, its load still in the window) uses no CPU any more and
+// must not shrink the others; it gets the share it would have beside them if it came back.
+std::vector<int64_t> shares_by_load(int64_t capacity, const std::vector<Assessment *> &pools) {
+    std::vector<double> connected_loads;
+    for (const Assessment *pool : pools)
+        if (pool->row.connections > 0) connected_loads.push_back(pool->row.sizing_load);
+    const std::vector<int64_t> connected_shares = split_by_load(capacity, connected_loads);
+    std::vector<int64_t> shares;
+    shares.reserve(pools.size());
+    for (size_t i = 0, connected = 0; i < pools.size(); ++i) {
+        if (pools[i]->row.connections > 0) {
+            shares.push_back(connected_shares[connected++]);
+            continue;
+        }
+        std::vector<double> with_it = connected_loads;
+        with_it.push_back(pools[i]->row.sizing_load);
+        shares.push_back(split_by_load(capacity, with_it).back());
+    }
+    return shares;
 }
 
 // Busy connections of the CPU-bound pools, by where their time goes (Little's law: the
@@ -322,7 +361,6 @@ int32_t measured_cpu_capacity(const ServerFacts &server, const CpuDemand &demand
 int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
                            double host_cpu) {
     std::vector<Assessment *> bound;
-    std::vector<double> connected_loads;
     int64_t client_connections = 0;
     CpuDemand demand;
     for (Assessment &assessment : assessments) {
@@ -330,7 +368,6 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
         client_connections += assessment.row.connections;
         if (!assessment.row.cpu_bound) continue;
         bound.push_back(&assessment);
-        if (assessment.row.connections > 0) connected_loads.push_back(assessment.row.sizing_load);
         const double busy = assessment.row.busy_mean;
         demand.on_cpu += busy * assessment.on_cpu_share;
         demand.client_here += busy * assessment.client_here_share;
@@ -339,22 +376,7 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
     if (bound.empty())
         return cores_times_two_plus_spindles(server.usable_cpus, server.effective_spindles);
     const int32_t capacity = measured_cpu_capacity(server, demand);
-    // The capacity is shared among the pools connected now. A pool that has closed its
-    // connections (an application stopped or renamed, its load still in the window) uses
-    // no CPU any more and must not shrink the others; it gets the share it would have
-    // beside them if it came back.
-    const std::vector<int64_t> connected_shares = split_by_load(capacity, connected_loads);
-    std::vector<int64_t> shares;
-    shares.reserve(bound.size());
-    for (size_t i = 0, connected = 0; i < bound.size(); ++i) {
-        if (bound[i]->row.connections > 0) {
-            shares.push_back(connected_shares[connected++]);
-            continue;
-        }
-        std::vector<double> with_it = connected_loads;
-        with_it.push_back(bound[i]->row.sizing_load);
-        shares.push_back(split_by_load(capacity, with_it).back());
-    }
+    const std::vector<int64_t> shares = shares_by_load(capacity, bound);
     const int32_t cores = whole_cores(server.usable_cpus);
     const int32_t spindles = std::max<int32_t>(server.effective_spindles, 0);
     std::map<std::pair<std::string, std::string>, int64_t> pair_sizes;
@@ -402,6 +424,54 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
             " for ", database_and_role(identity.database, identity.role));
     }
     return capacity;
+}
+
+// On a saturated host, the pools whose connections mostly wait (not CPU-bound, not lock-bound)
+// are held to the CPUs' knee, computed from their transactions' mean time away from the CPUs
+// (weighted by throughput) and shared by offered load. Those held are marked CPU-bound: the
+// CPUs set their throughput, and Erlang C on their λ·W, whose W includes the queueing for a
+// core, would only ask for more.
+void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cost,
+                    const PoolPolicy &policy) {
+    if (!cost.known()) return;
+    std::vector<Assessment *> waiting;
+    double throughput = 0.0;
+    double away_weighted = 0.0;
+    int64_t sizes = 0;
+    for (Assessment &assessment : assessments) {
+        if (!assessment.facts || assessment.row.cpu_bound || assessment.row.lock_bound) continue;
+        waiting.push_back(&assessment);
+        const double arrivals = finite_non_negative(assessment.facts->transactions_per_second);
+        throughput += arrivals;
+        away_weighted += arrivals * away_seconds(assessment);
+        sizes += assessment.size;
+    }
+    if (waiting.empty() || throughput == 0.0) return;
+    const double away = away_weighted / throughput;
+    const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(sizes));
+    if (knee > sizes) return;
+    const std::vector<int64_t> shares = shares_by_load(knee, waiting);
+    for (size_t i = 0; i < waiting.size(); ++i) {
+        Assessment &assessment = *waiting[i];
+        if (assessment.size <= shares[i]) continue;
+        assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu));
+        if (assessment.knee_noted && waiting.size() == 1) {
+            assessment.notes.extend(", held to the knee");
+        } else {
+            assessment.notes.extend(";");
+            note_knee(assessment.notes, away, cost, knee, sizes);
+        }
+        if (waiting.size() > 1)
+            assessment.notes.extend(", this pool's share by offered load ", shares[i]);
+        if (assessment.size > policy.max_pool_size)
+            assessment.notes.extend(", down from more than ", policy.max_pool_size);
+        else
+            assessment.notes.extend(", down from ", assessment.size);
+        assessment.notes.extend(
+            ": more would only queue for a core, as their measured hold time already does");
+        assessment.size = shares[i];
+        assessment.row.cpu_bound = true;
+    }
 }
 
 RecommendationConfidence judge_confidence(Assessment &assessment, const PoolPolicy &policy) {
@@ -522,6 +592,12 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
     const std::optional<double> host_cpu = known_share(server.cpu_utilisation);
     result.host_cpu_saturated = host_cpu && *host_cpu >= kCpuSaturation;
 
+    double throughput = 0.0;
+    for (const PoolGroupFacts &facts : groups)
+        if (facts.window_samples > 0)
+            throughput += finite_non_negative(facts.transactions_per_second);
+    const HostCpuCost cpu_cost = host_cpu_cost(host_cpu, server.usable_cpus, throughput);
+
     std::vector<Assessment> assessments(groups.size());
     result.pools.reserve(std::max<size_t>(groups.size(), 1));
     for (size_t i = 0; i < groups.size(); ++i) {
@@ -533,10 +609,12 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         assessment.row.identity = facts.identity;
         assessment.row.connections = std::max<int32_t>(facts.connections, 0);
         assess_load(assessment, policy);
-        assess_bottlenecks(assessment, host_cpu, server);
+        assess_bottlenecks(assessment, host_cpu, cpu_cost);
     }
-    if (result.host_cpu_saturated)
+    if (result.host_cpu_saturated) {
         result.cpu_capacity_connections = apply_cpu_capacity(assessments, server, *host_cpu);
+        apply_cpu_knee(assessments, cpu_cost, policy);
+    }
 
     for (size_t i = 0; i < groups.size(); ++i) {
         if (assessments[i].facts) {

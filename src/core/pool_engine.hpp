@@ -129,8 +129,11 @@ struct PoolRecommendation {
     bool from_hardware_only = false;  // no traffic seen: the original formula
     bool load_mismatch = false;       // λ·W and the busy mean disagree
     bool demand_censored = false;     // saturated below the CPU limit: demand may be higher
-    bool cpu_bound = false;           // host CPU saturated and the busy connections on CPU
-    bool lock_bound = false;          // most busy connections wait on locks
+    // The host CPU is saturated and sets the pool's throughput: its busy connections are on
+    // CPU (capped at the CPU capacity), or they mostly wait but the pool is past the CPUs'
+    // knee (capped there, cpu_knee.hpp).
+    bool cpu_bound = false;
+    bool lock_bound = false;  // most busy connections wait on locks
     // Many client connections share few cores: put PgBouncer in transaction pooling mode in
     // front, with this default_pool_size for the group's (database, role); 0 otherwise.
     bool transaction_pooling_advised = false;

@@ -10,6 +10,12 @@ namespace {
 
 constexpr double kMinTargetWaitProbability = 1e-9;
 
+// The finite-source recurrence multiplies each term by at most kMaxServers · ratio. With the
+// ratio capped (beyond it the think time is negligible beside the service time) and the sums
+// rescaled once past 1e200, no term exceeds about 1e256 and no sum about 1e262.
+constexpr double kNoThinkRatio = 1e50;
+constexpr double kRescaleAbove = 1e200;
+
 // NaN and negative figures carry no load.
 double non_negative(double value) {
     return value > 0.0 ? value : 0.0;
@@ -85,6 +91,66 @@ int32_t smallest_servers_for_wait_probability(double offered_load, double target
         if (static_cast<double>(k) > load && erlang_c_from_b(load, b, k) <= target) return k;
     }
     return server_limit + 1;
+}
+
+double finite_source_utilisation(int32_t population, double think_seconds, double service_seconds,
+                                 int32_t servers) noexcept {
+    const double service = non_negative(service_seconds);
+    if (population <= 0 || service == 0.0) return 0.0;
+    servers = std::clamp<int32_t>(servers, 1, kMaxServers);
+    const double think = non_negative(think_seconds);
+    if (std::isinf(think)) return 0.0;
+    if (think == 0.0 || std::isinf(service))
+        return static_cast<double>(std::min(population, servers)) / servers;
+
+    // P(n at the CPUs) ∝ t(n), t(n) = t(n−1) · (population − n + 1) · (service / think) /
+    // min(n, servers). Products, not logarithms, for speed; the sums are rescaled before
+    // they can overflow, and terms that underflow are below double precision of the sum.
+    const double ratio = service / think;
+    if (ratio > kNoThinkRatio) return static_cast<double>(std::min(population, servers)) / servers;
+    double term = 1.0;   // t(0)
+    double total = 1.0;  // Σ t(n), as rescaled
+    double busy = 0.0;   // Σ min(n, servers) · t(n), as rescaled
+    for (int32_t n = 1; n <= population; ++n) {
+        if (total > kRescaleAbove) {
+            term /= kRescaleAbove;
+            total /= kRescaleAbove;
+            busy /= kRescaleAbove;
+        }
+        const int32_t working = std::min(n, servers);
+        term *= static_cast<double>(population - n + 1) * ratio / working;
+        total += term;
+        busy += working * term;
+    }
+    return std::min(busy / (total * servers), 1.0);
+}
+
+int32_t smallest_population_for_utilisation(double think_seconds, double service_seconds,
+                                            int32_t servers, double target_utilisation,
+                                            int32_t population_limit) noexcept {
+    population_limit = std::clamp<int32_t>(population_limit, 1, kMaxServers);
+    const double target =
+        std::isnan(target_utilisation) ? 1.0 : std::clamp(target_utilisation, 0.0, 1.0);
+    const auto reaches = [&](int32_t population) {
+        return finite_source_utilisation(population, think_seconds, service_seconds, servers) >=
+               target;
+    };
+    // Doubling, then bisection: the cost follows the answer, not the limit.
+    int32_t low = 1;  // invariant: the answer lies in [low, high]
+    int32_t high = 1;
+    while (!reaches(high)) {
+        if (high == population_limit) return population_limit + 1;
+        low = high + 1;
+        high = static_cast<int32_t>(std::min<int64_t>(int64_t{2} * high, population_limit));
+    }
+    while (low < high) {
+        const int32_t middle = low + (high - low) / 2;
+        if (reaches(middle))
+            high = middle;
+        else
+            low = middle + 1;
+    }
+    return low;
 }
 
 double littles_law_mean_in_system(double arrivals_per_second, double mean_seconds) noexcept {

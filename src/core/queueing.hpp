@@ -45,6 +45,28 @@ double erlang_c_mean_wait_seconds(double arrivals_per_second, double mean_hold_s
 int32_t smallest_servers_for_wait_probability(double offered_load, double target_wait_probability,
                                               int32_t server_limit = kMaxServers) noexcept;
 
+// The finite-source queue (the machine-repairman model): `population` connections each
+// alternate between `think_seconds` away from the CPUs (sleeping, waiting on I/O or a remote
+// client) and `service_seconds` of CPU work served by `servers` CPUs, with exponential
+// times. Returns the mean share of the servers busy, in [0, 1). It is what a closed loop
+// of that many connections can get out of the CPUs: throughput = utilisation × servers /
+// service_seconds. No population, or no service time (NaN, negative), gives 0; no think
+// time (or an infinite service time) gives min(population, servers) / servers. Servers are clamped
+// to [1, kMaxServers]. Computed with rescaled products, so thousands of connections neither
+// overflow nor lose precision. Cost: O(population) multiplications.
+double finite_source_utilisation(int32_t population, double think_seconds, double service_seconds,
+                                 int32_t servers) noexcept;
+
+// The smallest population in [1, population_limit] whose finite_source_utilisation reaches
+// target_utilisation (clamped to [0, 1]; NaN counts as 1), or population_limit + 1 when
+// none does. A target of 1 is reached only without think time, or where the idle share
+// falls below double precision. population_limit is clamped to [1, kMaxServers].
+// Utilisation grows with the population, so doubling then bisection finds it: cost
+// O(answer · log answer) steps.
+int32_t smallest_population_for_utilisation(double think_seconds, double service_seconds,
+                                            int32_t servers, double target_utilisation,
+                                            int32_t population_limit = kMaxServers) noexcept;
+
 // Little's law, L = λ·W: mean number in the system (busy connections) from the arrival rate
 // and the mean time in the system (hold time). For a pool this is the offered load A.
 // Negative or NaN inputs count as 0; the result is 0 or positive (possibly infinite).

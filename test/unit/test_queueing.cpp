@@ -35,6 +35,22 @@ long double log_space_erlang_c(long double load, int servers) {
     return servers * b / (servers - load * (1.0L - b));
 }
 
+// The finite-source queue's stationary distribution summed term by term in long double:
+// t(n) = N! / (N − n)! · r^n / (n! for n ≤ c, c! · c^(n−c) beyond), r = service / think.
+long double direct_finite_source_utilisation(int population, long double think, long double service,
+                                             int servers) {
+    long double term = 1.0L;
+    long double total = 1.0L;
+    long double busy = 0.0L;
+    for (int n = 1; n <= population; ++n) {
+        const int working = n < servers ? n : servers;
+        term *= (population - n + 1) * (service / think) / working;
+        total += term;
+        busy += working * term;
+    }
+    return busy / (total * servers);
+}
+
 }  // namespace
 
 TEST(ErlangC, MatchesPublishedTableValues) {
@@ -203,4 +219,90 @@ TEST(LittlesLaw, RelatesLoadRateAndTime) {
     EXPECT_EQ(littles_law_mean_seconds(3.0, 0.0), 0.0);
     EXPECT_EQ(littles_law_mean_seconds(std::nan(""), 2.0), 0.0);
     EXPECT_EQ(littles_law_arrivals_per_second(3.0, 0.0), 0.0);
+}
+
+TEST(FiniteSource, AgreesWithTheDirectProductForm) {
+    for (int servers : {1, 2, 8}) {
+        for (int population : {1, 2, 5, 20, 47, 90}) {
+            for (double think : {0.0071, 0.05}) {
+                EXPECT_NEAR(finite_source_utilisation(population, think, 0.000313, servers),
+                            direct_finite_source_utilisation(population, think, 0.000313L, servers),
+                            1e-12)
+                    << servers << " " << population << " " << think;
+            }
+        }
+    }
+}
+
+TEST(FiniteSource, OneServerIdlesWithTheErlangBProbability) {
+    // With one server, P(idle) is Erlang B with the population as servers and think ÷
+    // service as the load (the machine-repairman identity).
+    for (int population : {1, 3, 10, 40}) {
+        const double idle = 1.0 - finite_source_utilisation(population, 0.006, 0.0004, 1);
+        EXPECT_NEAR(idle, erlang_b(0.006 / 0.0004, population), 1e-12) << population;
+    }
+}
+
+TEST(FiniteSource, NoQueueUpToOneConnectionPerServer) {
+    // Up to `servers` connections never queue: each is at a CPU for D out of every Z + D.
+    for (int population : {1, 2, 3, 4}) {
+        EXPECT_NEAR(finite_source_utilisation(population, 0.0055, 0.0003, 4),
+                    population * 0.0003 / 0.0058 / 4, 1e-12);
+    }
+}
+
+TEST(FiniteSource, LargePopulationsStayFiniteAndSaturate) {
+    const double huge = finite_source_utilisation(kMaxServers, 1.0, 0.001, 64);
+    EXPECT_TRUE(std::isfinite(huge));
+    EXPECT_NEAR(huge, 1.0, 1e-9);
+    // Far below the knee N* = c·(Z + D)/D ≈ 64 064, the CPUs serve every connection at once.
+    EXPECT_NEAR(finite_source_utilisation(6400, 1.0, 0.001, 64), 6400 * 0.001 / 1.001 / 64, 1e-3);
+}
+
+TEST(FiniteSource, EdgeCasesAreDocumented) {
+    EXPECT_EQ(finite_source_utilisation(0, 0.005, 0.0003, 2), 0.0);
+    EXPECT_EQ(finite_source_utilisation(-3, 0.005, 0.0003, 2), 0.0);
+    EXPECT_EQ(finite_source_utilisation(10, 0.005, 0.0, 2), 0.0);
+    EXPECT_EQ(finite_source_utilisation(10, 0.005, std::nan(""), 2), 0.0);
+    EXPECT_EQ(finite_source_utilisation(10, std::numeric_limits<double>::infinity(), 0.0003, 2),
+              0.0);
+    EXPECT_EQ(finite_source_utilisation(1, 0.0, 0.0003, 2), 0.5);
+    EXPECT_EQ(finite_source_utilisation(10, -1.0, 0.0003, 2), 1.0);
+    EXPECT_EQ(finite_source_utilisation(1, 0.005, std::numeric_limits<double>::infinity(), 2), 0.5);
+    // Think time negligible beside the service time: every connection at the CPUs.
+    EXPECT_EQ(finite_source_utilisation(10, 1e-60, 1.0, 2), 1.0);
+    const double extreme = finite_source_utilisation(kMaxServers, 1e-40, 1.0, kMaxServers - 1);
+    EXPECT_TRUE(std::isfinite(extreme));
+    EXPECT_NEAR(extreme, 1.0, 1e-9);
+    EXPECT_EQ(finite_source_utilisation(3, 0.005, 0.0003, 0),
+              finite_source_utilisation(3, 0.005, 0.0003, 1));
+}
+
+TEST(SmallestPopulation, IsTheFirstToReachTheTarget) {
+    // The sleep workload at 96 clients on 2 cores: 0.313 ms of CPU and 7.1 ms away from it
+    // per transaction. The knee N* = 2 × 7.413 / 0.313 ≈ 47; 95 % busy needs 52.
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.95), 52);
+    for (double target : {0.5, 0.9, 0.95, 0.99}) {
+        for (int servers : {1, 2, 16}) {
+            const int32_t population =
+                smallest_population_for_utilisation(0.0055, 0.0003, servers, target);
+            EXPECT_GE(finite_source_utilisation(population, 0.0055, 0.0003, servers), target);
+            if (population > 1)
+                EXPECT_LT(finite_source_utilisation(population - 1, 0.0055, 0.0003, servers),
+                          target);
+        }
+    }
+}
+
+TEST(SmallestPopulation, EdgeCasesAreDocumented) {
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.95, 40), 41);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 1.0, 100), 101);
+    const int32_t rounded = smallest_population_for_utilisation(0.0071, 0.000313, 2, 1.0);
+    EXPECT_GT(rounded, 100);
+    EXPECT_EQ(finite_source_utilisation(rounded, 0.0071, 0.000313, 2), 1.0);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0, 0.000313, 2, 1.0), 2);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.0, 2, 0.5, 100), 101);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.0), 1);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, std::nan(""), 60), 61);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.95, -5), 2);
 }
