@@ -93,8 +93,7 @@ struct Assessment {
     // Neither on CPU, nor with a client on this host, nor waiting on a lock: I/O, timers, a
     // remote client. A connection there leaves its core to another.
     double overlapping_share = 0;
-    bool knee_noted = false;  // the censored pool's growth already named the CPUs' knee
-    Notes notes{false};       // written or not as recommend_pools asks
+    Notes notes{false};  // written or not as recommend_pools asks
 };
 
 void assess_load(Assessment &assessment, const PoolPolicy &policy) {
@@ -242,6 +241,7 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     int64_t grown = kCensoredGrowthFactor * row.connections;
     bool held_by_cpu = false;
     const bool mostly_off_cpu = assessment.on_cpu_share < kMostlyOnCpu;
+    std::optional<int64_t> knee_ceiling;
     if (mostly_off_cpu && cost.known()) {
         // Mostly off CPU (sleeping, waiting on I/O or the client): the host CPU does not grow
         // in step with the pool, and a sampled share on CPU misses the short bursts between
@@ -252,12 +252,12 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         if (knee < grown) {
             grown = std::max<int64_t>(knee, row.connections);
             held_by_cpu = true;
+            knee_ceiling = grown;
         }
         assessment.notes.extend(
             "; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
             percent(assessment.overlapping_share), " in waits that overlap CPU work:");
         note_knee(assessment.notes, away, cost, knee, limit);
-        assessment.knee_noted = true;
     } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
         const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
@@ -278,6 +278,16 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         assessment.size = grown;
     } else if (held_by_cpu && grown <= row.connections) {
         assessment.notes.extend("; the CPU leaves no room to grow");
+    }
+    // Erlang C on the served load may ask for more than the knee; past it connections would
+    // only queue for a core. Below the knee already open connections are kept: the host has
+    // CPU to spare, so the model, not the pool, would be wrong.
+    if (knee_ceiling && assessment.size > *knee_ceiling) {
+        assessment.notes.extend(
+            "; held to ", *knee_ceiling,
+            *knee_ceiling > row.connections ? ", the knee" : ", the open connections",
+            ", not Erlang C's ", assessment.size);
+        assessment.size = *knee_ceiling;
     }
 }
 
@@ -428,9 +438,9 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
 
 // On a saturated host, the pools whose connections mostly wait (not CPU-bound, not lock-bound)
 // are held to the CPUs' knee, computed from their transactions' mean time away from the CPUs
-// (weighted by throughput) and shared by offered load. Those held are marked CPU-bound: the
-// CPUs set their throughput, and Erlang C on their λ·W, whose W includes the queueing for a
-// core, would only ask for more.
+// (weighted by throughput) and shared by offered load. Those held, or already at their share,
+// are marked CPU-bound: the CPUs set their throughput, and Erlang C on their λ·W, whose W
+// includes the queueing for a core, would only ask for more.
 void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cost,
                     const PoolPolicy &policy) {
     if (!cost.known()) return;
@@ -453,14 +463,12 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
     const std::vector<int64_t> shares = shares_by_load(knee, waiting);
     for (size_t i = 0; i < waiting.size(); ++i) {
         Assessment &assessment = *waiting[i];
-        if (assessment.size <= shares[i]) continue;
-        assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu));
-        if (assessment.knee_noted && waiting.size() == 1) {
-            assessment.notes.extend(", held to the knee");
-        } else {
-            assessment.notes.extend(";");
-            note_knee(assessment.notes, away, cost, knee, sizes);
-        }
+        if (assessment.size < shares[i]) continue;
+        assessment.row.cpu_bound = true;  // at the knee or past it, the CPUs set the throughput
+        if (assessment.size == shares[i]) continue;
+        assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu),
+                             ";");
+        note_knee(assessment.notes, away, cost, knee, sizes);
         if (waiting.size() > 1)
             assessment.notes.extend(", this pool's share by offered load ", shares[i]);
         if (assessment.size > policy.max_pool_size)
@@ -470,7 +478,6 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         assessment.notes.extend(
             ": more would only queue for a core, as their measured hold time already does");
         assessment.size = shares[i];
-        assessment.row.cpu_bound = true;
     }
 }
 
