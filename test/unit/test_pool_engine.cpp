@@ -161,6 +161,21 @@ PoolGroupFacts local_tpcb_pool(const std::string &client_addr) {
     return facts;
 }
 
+// The sleep workload (a transaction sleeping 5 ms inside) with pgbench on the same host: a
+// pool whose connections all come into use, as measured at one step of the benchmark.
+PoolGroupFacts local_sleep_pool(double transactions_per_second, double mean_hold_seconds,
+                                int32_t connections, double busy_mean, double saturation,
+                                double idle_in_transaction_share, double on_cpu_share) {
+    PoolGroupFacts facts =
+        measured_group("sleep", transactions_per_second, mean_hold_seconds, connections);
+    facts.identity.client_addr = "";
+    const auto all = static_cast<uint32_t>(connections);
+    set_busy(facts, busy_mean, all, all, all, saturation);
+    facts.idle_in_transaction_share = idle_in_transaction_share;
+    facts.on_cpu_share = on_cpu_share;
+    return facts;
+}
+
 TEST(PoolEngine, ClientOnThisHostCompetesForTheCpus) {
     PoolPolicy no_floor;
     no_floor.min_pool_size = 1;
@@ -205,11 +220,7 @@ TEST(PoolEngine, SleepingTransactionsOnASaturatedHostAreHeldAtTheKnee) {
     // than 96. The knee: 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037
     // tx/s) and 53 % of 14.2 ms away from them keep the CPUs 95 % busy with 54 connections.
     // The benchmark's sweep had throughput flat from 56 clients on, p95 rising past 48.
-    PoolGroupFacts facts = measured_group("sleep", 6037, 0.0142, 96);
-    facts.identity.client_addr = "";
-    set_busy(facts, 85.6, 96, 96, 96, 0.2);
-    facts.idle_in_transaction_share = 0.46;
-    facts.on_cpu_share = 0.01;
+    PoolGroupFacts facts = local_sleep_pool(6037, 0.0142, 96, 85.6, 0.2, 0.46, 0.01);
     PoolPolicy policy;
     policy.max_pool_size = 96;
     const PoolRecommendations result = recommend_pools({facts}, server_with(2, 0.95), policy);
@@ -326,11 +337,7 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
     // run 12): every connection busy, host CPU at 58 %, 1 % of the busy time on CPU. Four
     // times the pool would be 128; 0.269 ms of host CPU per transaction (58.2 % of 2 CPUs
     // over 4320 tx/s) and 74 % of 7.1 ms away from the CPUs keep them 95 % busy with 46.
-    PoolGroupFacts facts = measured_group("sleepy", 4320, 0.007135, 32);
-    facts.identity.client_addr = "";
-    set_busy(facts, 30.5, 32, 32, 32, 0.55);
-    facts.idle_in_transaction_share = 0.25;
-    facts.on_cpu_share = 0.0114;
+    const PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
     PoolPolicy policy;
     policy.min_pool_size = 1;
     policy.max_pool_size = 96;
@@ -345,11 +352,7 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
                     "busy (finite-source queue); growing to 46, the knee");
 
     // From a pool of 2 the knee lies past four times the pool.
-    PoolGroupFacts small = measured_group("sleepy", 337, 0.005875, 2);
-    small.identity.client_addr = "";
-    set_busy(small, 1.99, 2, 2, 2, 0.99);
-    small.idle_in_transaction_share = 0.05;
-    small.on_cpu_share = 0.05;
+    const PoolGroupFacts small = local_sleep_pool(337, 0.005875, 2, 1.99, 0.99, 0.05, 0.05);
     const PoolRecommendation grown = only_row(small, server_with(2, 0.326), policy);
     EXPECT_EQ(grown.pool_size, 8);
     EXPECT_CONTAINS(grown.reason, "more than 8 connections keep the CPUs 95 % busy");
@@ -383,11 +386,8 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
     // 83 %, the knee 44 below the open connections. The model says the CPUs would be busy
     // already; the host says they are not: the 52 stay, neither shrunk to the knee nor grown
     // to Erlang C's 62 on a hold time the queueing for the cores lengthens.
-    PoolGroupFacts at_the_knee = measured_group("sleepy", 4747, 0.0102, 52);
-    at_the_knee.identity.client_addr = "";
-    set_busy(at_the_knee, 48.2, 52, 52, 52, 0.28);
-    at_the_knee.idle_in_transaction_share = 0.336;
-    at_the_knee.on_cpu_share = 0.0167;
+    const PoolGroupFacts at_the_knee =
+        local_sleep_pool(4747, 0.0102, 52, 48.2, 0.28, 0.336, 0.0167);
     const PoolRecommendation kept = only_row(at_the_knee, server_with(2, 0.832), policy);
     EXPECT_TRUE(kept.demand_censored);
     EXPECT_FALSE(kept.cpu_bound);
