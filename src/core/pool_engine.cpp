@@ -550,7 +550,10 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
         assessment.notes.add(facts.statement_timeouts, " statement timeouts");
     }
     const double idle_in_transaction = share(facts.idle_in_transaction_share);
-    if (idle_in_transaction >= kIdleInTransactionHintShare &&
+    // A client on this host whose CPUs are saturated sits between statements queueing for a
+    // core: milliseconds at a time, which no timeout reaches; the advice would mislead.
+    const bool client_queues_for_the_cpus = row.cpu_bound && assessment.client_here_share > 0.0;
+    if (idle_in_transaction >= kIdleInTransactionHintShare && !client_queues_for_the_cpus &&
         effective_timeout(facts.idle_in_transaction_session_timeout_seconds,
                           server.idle_in_transaction_session_timeout_seconds) == 0.0) {
         assessment.notes.add(
