@@ -1,12 +1,17 @@
 #include "core/cpu_knee.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/pool_support.hpp"
 #include "core/queueing.hpp"
 
 namespace poolopt::core {
+
+namespace {
+// Bisection steps for the fitted away time: 2^-40 of the bracket, far below what the host's
+// CPU figure resolves.
+constexpr int kFitSteps = 40;
+}  // namespace
 
 HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
                           double transactions_per_second) noexcept {
@@ -26,6 +31,31 @@ int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32
     return smallest_population_for_utilisation(pool_support::finite_non_negative(away_seconds),
                                                cost.seconds_per_transaction, cost.cores,
                                                kKneeCpuBusyShare, limit);
+}
+
+double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,
+                                       const HostCpuCost &cost) noexcept {
+    const double sampled = pool_support::finite_non_negative(sampled_away_seconds);
+    if (!cost.known() || connections < 1) return sampled;
+    const int32_t population = std::min(connections, kMaxServers);
+    const double service = cost.seconds_per_transaction;
+    const auto utilisation = [&](double away) {
+        return finite_source_utilisation(population, away, service, cost.cores);
+    };
+    if (utilisation(sampled) <= cost.host_cpu) return sampled;
+    // Each connection completes at most one transaction per away + service time, so the
+    // utilisation is at most N·D / (c·(Z + D)): at the Z where that bound equals the
+    // measured utilisation the model is at or below it. Bisection between the two.
+    double low = sampled;
+    double high = std::max(sampled, population * service / (cost.cores * cost.host_cpu) - service);
+    for (int step = 0; step < kFitSteps; ++step) {
+        const double middle = low + (high - low) / 2;
+        if (utilisation(middle) > cost.host_cpu)
+            low = middle;
+        else
+            high = middle;
+    }
+    return high;
 }
 
 }  // namespace poolopt::core

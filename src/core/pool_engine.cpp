@@ -51,11 +51,16 @@ constexpr double kCensoringSaturationShare = 0.8;
 // not at them reads below 80 %; a mean of 90 % of the connections busy is the same ceiling
 // seen through the busy count (the sleep workload from 2 read 79 % saturated, 95 % busy).
 constexpr double kCensoringUtilisation = 0.9;
-// How far a censored pool grows in one evaluation: enough to uncover the demand within a
-// few windows (×4 takes an undersized pool of 2 past 100 in three), little enough that one
-// window's overshoot stays bounded: the next window measures the real load and shrinks it,
-// and the CPU headroom below holds back pools whose connections work on the CPU.
+// How far a censored pool grows in one evaluation when no CPUs' knee bounds it: enough to uncover
+// the demand within a few windows (×4 takes an undersized pool of 2 past 100 in three), little
+// enough that one window's overshoot stays bounded: the next window measures the real load and
+// shrinks it, and the CPU headroom below holds back pools whose connections work on the CPU.
 constexpr int64_t kCensoredGrowthFactor = 4;
+// A knee below the open connections by less than this share does not shrink the pool: the
+// CPU cost per transaction it rests on moves by more between windows at the same pool size
+// (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and shrinking on
+// that noise would make a steady load oscillate.
+constexpr double kKneeNoiseShare = 0.15;
 // "Many clients share few cores": more client connections than twice what the CPUs serve.
 constexpr int64_t kManyClientsPerCoreSlot = 2;
 // λ·W and the sampled busy mean disagree when apart by more than half the larger and by
@@ -182,7 +187,7 @@ void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
 }
 
 void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
-                        const HostCpuCost &cost) {
+                        const HostCpuCost &cost, const PoolPolicy &policy) {
     const PoolGroupFacts &facts = *assessment.facts;
     PoolRecommendation &row = assessment.row;
     const std::optional<double> lock_share = known_share(facts.lock_wait_share);
@@ -245,11 +250,15 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     if (mostly_off_cpu && cost.known()) {
         // Mostly off CPU (sleeping, waiting on I/O or the client): the host CPU does not grow
         // in step with the pool, and a sampled share on CPU misses the short bursts between
-        // waits. Grow as far as the knee, where the CPUs would be busy.
-        const double away = away_seconds(assessment);
-        const int64_t limit = grown;
+        // waits. The knee, where the CPUs would be busy, is the bound, not four-fold: it is
+        // computed from what this window measured, and the next one measures again.
+        const double sampled_away = away_seconds(assessment);
+        const double away =
+            host_saturated ? sampled_away
+                           : away_seconds_fitted_to_host_cpu(sampled_away, row.connections, cost);
+        const int64_t limit = std::max<int64_t>(grown, policy.max_pool_size);
         const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
-        if (knee < grown) {
+        if (knee <= limit) {
             grown = std::max<int64_t>(knee, row.connections);
             held_by_cpu = true;
             knee_ceiling = grown;
@@ -257,6 +266,10 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         assessment.notes.extend(
             "; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
             percent(assessment.overlapping_share), " in waits that overlap CPU work:");
+        if (away > sampled_away)
+            assessment.notes.extend(" the host CPU, lower than ", duration(sampled_away),
+                                    " of sampled waits predicts, fits ", duration(away),
+                                    " away from the CPUs per transaction;");
         note_knee(assessment.notes, away, cost, knee, limit);
     } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
@@ -280,8 +293,9 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         assessment.notes.extend("; the CPU leaves no room to grow");
     }
     // Erlang C on the served load may ask for more than the knee; past it connections would
-    // only queue for a core. Below the knee already open connections are kept: the host has
-    // CPU to spare, so the model, not the pool, would be wrong.
+    // only queue for a core. A knee below the open connections keeps them here: only on a
+    // saturated host (below saturation the fitted away time puts the knee past them), where
+    // apply_cpu_knee weighs it against all waiting pools.
     if (knee_ceiling && assessment.size > *knee_ceiling) {
         assessment.notes.extend(
             "; held to ", *knee_ceiling,
@@ -466,6 +480,17 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         if (assessment.size < shares[i]) continue;
         assessment.row.cpu_bound = true;  // at the knee or past it, the CPUs set the throughput
         if (assessment.size == shares[i]) continue;
+        const int64_t open = assessment.row.connections;
+        if (shares[i] < open && shares[i] >= floor_tolerant(open * (1.0 - kKneeNoiseShare))) {
+            assessment.notes.add("the CPUs limit the throughput: host CPU at ",
+                                 percent(cost.host_cpu), ";");
+            note_knee(assessment.notes, away, cost, knee, sizes);
+            assessment.notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
+                                    " open connections, which stay: the knee moves that much "
+                                    "between windows");
+            assessment.size = std::min(assessment.size, open);
+            continue;
+        }
         assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu),
                              ";");
         note_knee(assessment.notes, away, cost, knee, sizes);
@@ -619,7 +644,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         assessment.row.identity = facts.identity;
         assessment.row.connections = std::max<int32_t>(facts.connections, 0);
         assess_load(assessment, policy);
-        assess_bottlenecks(assessment, host_cpu, cpu_cost);
+        assess_bottlenecks(assessment, host_cpu, cpu_cost, policy);
     }
     if (result.host_cpu_saturated) {
         result.cpu_capacity_connections = apply_cpu_capacity(assessments, server, *host_cpu);

@@ -1,0 +1,84 @@
+#include "core/cpu_knee.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/queueing.hpp"
+
+using namespace poolopt::core;
+
+namespace {
+
+// The sleep workload at 32 clients with pgbench on the same 2 cores (bench/RESULTS.md, run
+// 14): 66.1 % of 2 CPUs over 3871 tx/s, 6.01 ms of sampled waits per transaction.
+HostCpuCost sleep_at_32() {
+    return host_cpu_cost(0.661, 2.0, 3871);
+}
+
+}  // namespace
+
+TEST(HostCpuCost, ChargesEveryCpuSecondToTheTransactions) {
+    const HostCpuCost cost = sleep_at_32();
+    EXPECT_TRUE(cost.known());
+    EXPECT_EQ(cost.cores, 2);
+    EXPECT_NEAR(cost.seconds_per_transaction, 0.661 * 2 / 3871, 1e-15);
+    // Unknown without a CPU figure, without throughput, or with the CPU idle.
+    EXPECT_FALSE(host_cpu_cost(std::nullopt, 2.0, 3871).known());
+    EXPECT_FALSE(host_cpu_cost(0.661, 2.0, 0).known());
+    EXPECT_FALSE(host_cpu_cost(0.0, 2.0, 3871).known());
+    EXPECT_FALSE(host_cpu_cost(std::nan(""), 2.0, 3871).known());
+    EXPECT_FALSE(host_cpu_cost(0.661, 2.0, std::nan("")).known());
+}
+
+TEST(CpuKnee, IsTheFewestConnectionsKeepingTheCpusBusy) {
+    const HostCpuCost cost = sleep_at_32();
+    const int32_t knee = cpu_knee_connections(0.00601, cost, 1000);
+    EXPECT_GE(finite_source_utilisation(knee, 0.00601, cost.seconds_per_transaction, 2),
+              kKneeCpuBusyShare);
+    EXPECT_LT(finite_source_utilisation(knee - 1, 0.00601, cost.seconds_per_transaction, 2),
+              kKneeCpuBusyShare);
+    EXPECT_EQ(knee, 48);
+    // Past the limit, or with the cost unknown: limit + 1.
+    EXPECT_EQ(cpu_knee_connections(0.00601, cost, 40), 41);
+    EXPECT_EQ(cpu_knee_connections(0.00601, HostCpuCost{}, 40), 41);
+}
+
+TEST(FittedAwayTime, ReproducesTheMeasuredHostCpu) {
+    // The sampled 6.01 ms predict the CPUs 81 % busy at 32 connections; the host read 66.1 %.
+    const HostCpuCost cost = sleep_at_32();
+    const double D = cost.seconds_per_transaction;
+    EXPECT_NEAR(finite_source_utilisation(32, 0.00601, D, 2), 0.808, 0.001);
+    const double fitted = away_seconds_fitted_to_host_cpu(0.00601, 32, cost);
+    EXPECT_NEAR(fitted, 0.00772, 0.00001);
+    EXPECT_NEAR(finite_source_utilisation(32, fitted, D, 2), 0.661, 1e-9);
+    // The knee from the fitted time lies further out than from the sampled one.
+    EXPECT_EQ(cpu_knee_connections(fitted, cost, 1000), 59);
+}
+
+TEST(FittedAwayTime, NeverBelowTheSampledTime) {
+    // A host busier than the model says (another process on the cores, or the idle host's
+    // own background charged to few transactions) keeps the sampled time.
+    const HostCpuCost busy = host_cpu_cost(0.189, 2.0, 323);
+    EXPECT_LT(finite_source_utilisation(2, 0.00574, busy.seconds_per_transaction, 2), 0.189);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00574, 2, busy), 0.00574);
+}
+
+TEST(FittedAwayTime, EdgeCasesAreDocumented) {
+    const HostCpuCost cost = sleep_at_32();
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00601, 32, HostCpuCost{}), 0.00601);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00601, 0, cost), 0.00601);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00601, -4, cost), 0.00601);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(std::nan(""), 0, cost), 0.0);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(-1.0, 0, cost), 0.0);
+    // No sampled wait at all: the fit alone.
+    const double from_nothing = away_seconds_fitted_to_host_cpu(0.0, 32, cost);
+    EXPECT_NEAR(finite_source_utilisation(32, from_nothing, cost.seconds_per_transaction, 2), 0.661,
+                1e-9);
+    // A sampled time that is not a number or infinite counts as none.
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(std::numeric_limits<double>::infinity(), 32, cost),
+              from_nothing);
+    // A population past the model's limit counts as the limit.
+    EXPECT_TRUE(std::isfinite(away_seconds_fitted_to_host_cpu(0.001, kMaxServers + 5, cost)));
+}
