@@ -56,10 +56,10 @@ constexpr double kCensoringUtilisation = 0.9;
 // enough that one window's overshoot stays bounded: the next window measures the real load and
 // shrinks it, and the CPU headroom below holds back pools whose connections work on the CPU.
 constexpr int64_t kCensoredGrowthFactor = 4;
-// A knee below the open connections by less than this share does not shrink the pool: the
-// CPU cost per transaction it rests on moves by more between windows at the same pool size
-// (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and shrinking on
-// that noise would make a steady load oscillate.
+// A knee within this share of the open connections, above or below, leaves the pool as it
+// is: the CPU cost per transaction it rests on moves by more between windows at the same
+// pool size (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and
+// following it would make a steady load oscillate (64 → 69 → 52 in bench/RESULTS.md, run 17).
 constexpr double kKneeNoiseShare = 0.15;
 // "Many clients share few cores": more client connections than twice what the CPUs serve.
 constexpr int64_t kManyClientsPerCoreSlot = 2;
@@ -172,6 +172,16 @@ double away_seconds(const Assessment &assessment) {
     return assessment.overlapping_share * finite_non_negative(assessment.facts->mean_hold_seconds);
 }
 
+bool knee_within_noise(int64_t knee, int64_t open) {
+    return knee != open && knee >= floor_tolerant(open * (1.0 - kKneeNoiseShare)) &&
+           knee <= std::ceil(open * (1.0 + kKneeNoiseShare));
+}
+
+void note_knee_within_noise(Notes &notes, int64_t open) {
+    notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
+                 " open connections, which stay: the knee moves that much between windows");
+}
+
 // ", at 0.313 ms of host CPU per transaction (95 % of 2 CPUs over 6062 tx/s) and 7.1 ms away
 // from them, 52 connections keep the CPUs 95 % busy": the knee and the figures behind it.
 void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
@@ -247,6 +257,7 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     bool held_by_cpu = false;
     const bool mostly_off_cpu = assessment.on_cpu_share < kMostlyOnCpu;
     std::optional<int64_t> knee_ceiling;
+    bool kept_within_noise = false;
     if (mostly_off_cpu && cost.known()) {
         // Mostly off CPU (sleeping, waiting on I/O or the client): the host CPU does not grow
         // in step with the pool, and a sampled share on CPU misses the short bursts between
@@ -259,7 +270,8 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         const int64_t limit = std::max<int64_t>(grown, policy.max_pool_size);
         const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
         if (knee <= limit) {
-            grown = std::max<int64_t>(knee, row.connections);
+            kept_within_noise = knee > row.connections && knee_within_noise(knee, row.connections);
+            grown = kept_within_noise ? row.connections : std::max<int64_t>(knee, row.connections);
             held_by_cpu = true;
             knee_ceiling = grown;
         }
@@ -271,6 +283,7 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
                                     " of sampled waits predicts, fits ", duration(away),
                                     " away from the CPUs per transaction;");
         note_knee(assessment.notes, away, cost, knee, limit);
+        if (kept_within_noise) note_knee_within_noise(assessment.notes, row.connections);
     } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.
         const int64_t headroom = floor_tolerant(row.connections * kCpuSaturation / *host_cpu);
@@ -289,7 +302,7 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
             assessment.notes.extend("; growing to ", grown, ", as far as the CPU headroom allows (",
                                     percent(*host_cpu), " of ", percent(kCpuSaturation), ")");
         assessment.size = grown;
-    } else if (held_by_cpu && grown <= row.connections) {
+    } else if (held_by_cpu && grown <= row.connections && !kept_within_noise) {
         assessment.notes.extend("; the CPU leaves no room to grow");
     }
     // Erlang C on the served load may ask for more than the knee; past it connections would
@@ -481,13 +494,11 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         assessment.row.cpu_bound = true;  // at the knee or past it, the CPUs set the throughput
         if (assessment.size == shares[i]) continue;
         const int64_t open = assessment.row.connections;
-        if (shares[i] < open && shares[i] >= floor_tolerant(open * (1.0 - kKneeNoiseShare))) {
+        if (shares[i] < open && knee_within_noise(shares[i], open)) {
             assessment.notes.add("the CPUs limit the throughput: host CPU at ",
                                  percent(cost.host_cpu), ";");
             note_knee(assessment.notes, away, cost, knee, sizes);
-            assessment.notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
-                                    " open connections, which stay: the knee moves that much "
-                                    "between windows");
+            note_knee_within_noise(assessment.notes, open);
             assessment.size = std::min(assessment.size, open);
             continue;
         }

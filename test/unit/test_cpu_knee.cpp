@@ -39,7 +39,7 @@ TEST(CpuKnee, IsTheFewestConnectionsKeepingTheCpusBusy) {
               kKneeCpuBusyShare);
     EXPECT_LT(finite_source_utilisation(knee - 1, 0.00601, cost.seconds_per_transaction, 2),
               kKneeCpuBusyShare);
-    EXPECT_EQ(knee, 48);
+    EXPECT_EQ(knee, 46);
     // Past the limit, or with the cost unknown: limit + 1.
     EXPECT_EQ(cpu_knee_connections(0.00601, cost, 40), 41);
     EXPECT_EQ(cpu_knee_connections(0.00601, HostCpuCost{}, 40), 41);
@@ -54,7 +54,7 @@ TEST(FittedAwayTime, ReproducesTheMeasuredHostCpu) {
     EXPECT_NEAR(fitted, 0.00772, 0.00001);
     EXPECT_NEAR(finite_source_utilisation(32, fitted, D, 2), 0.661, 1e-9);
     // The knee from the fitted time lies further out than from the sampled one.
-    EXPECT_EQ(cpu_knee_connections(fitted, cost, 1000), 59);
+    EXPECT_EQ(cpu_knee_connections(fitted, cost, 1000), 56);
 }
 
 TEST(FittedAwayTime, NeverBelowTheSampledTime) {
