@@ -182,8 +182,8 @@ void note_knee_within_noise(Notes &notes, int64_t open) {
                  " open connections, which stay: the knee moves that much between windows");
 }
 
-// ", at 0.313 ms of host CPU per transaction (95 % of 2 CPUs over 6062 tx/s) and 7.1 ms away
-// from them, 52 connections keep the CPUs 95 % busy": the knee and the figures behind it.
+// " at 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037 tx/s) and 7.53 ms away
+// from them, 59 connections keep the CPUs 98 % busy": the knee and the figures behind it.
 void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
     notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
                  percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
@@ -306,8 +306,8 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         assessment.notes.extend("; the CPU leaves no room to grow");
     }
     // Erlang C on the served load may ask for more than the knee; past it connections would
-    // only queue for a core. A knee below the open connections keeps them here: only on a
-    // saturated host (below saturation the fitted away time puts the knee past them), where
+    // only queue for a core. A knee below the open connections keeps them here (only on a
+    // saturated host: below saturation the fitted away time puts the knee past them), and
     // apply_cpu_knee weighs it against all waiting pools.
     if (knee_ceiling && assessment.size > *knee_ceiling) {
         assessment.notes.extend(
