@@ -161,6 +161,14 @@ PoolGroupFacts local_tpcb_pool(const std::string &client_addr) {
     return facts;
 }
 
+// The pool bounds of the benchmark's cluster (bench/pool_quality.sh): 1 to 96.
+PoolPolicy benchmark_policy() {
+    PoolPolicy policy;
+    policy.min_pool_size = 1;
+    policy.max_pool_size = 96;
+    return policy;
+}
+
 // The sleep workload (a transaction sleeping 5 ms inside) with pgbench on the same host: a
 // pool whose connections all come into use, as measured at one step of the benchmark.
 PoolGroupFacts local_sleep_pool(double transactions_per_second, double mean_hold_seconds,
@@ -221,8 +229,7 @@ TEST(PoolEngine, SleepingTransactionsOnASaturatedHostAreHeldAtTheKnee) {
     // In the benchmark's sweeps 64 clients met both targets (runs 13 to 15), 55 fell to 0.91
     // of the best throughput and 96 rose to 1.33 times the best p95.
     PoolGroupFacts facts = local_sleep_pool(6037, 0.0142, 96, 85.6, 0.2, 0.46, 0.01);
-    PoolPolicy policy;
-    policy.max_pool_size = 96;
+    const PoolPolicy policy = benchmark_policy();
     const PoolRecommendations result = recommend_pools({facts}, server_with(2, 0.95), policy);
     const PoolRecommendation &row = result.pools.at(0);
     EXPECT_GT(row.erlang_pool_size, 96);
@@ -345,9 +352,7 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
     // away from the CPUs predict them 85 % busy at 32 connections; the host read 58.2 %,
     // which 7.03 ms fit. From those, 64 connections keep the CPUs 98 % busy.
     const PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
-    PoolPolicy policy;
-    policy.min_pool_size = 1;
-    policy.max_pool_size = 96;
+    const PoolPolicy policy = benchmark_policy();
     const PoolRecommendation row = only_row(facts, server_with(2, 0.582), policy);
     EXPECT_FALSE(row.cpu_bound);
     EXPECT_TRUE(row.demand_censored);
@@ -422,9 +427,7 @@ TEST(PoolEngine, KneeWithinItsNoiseKeepsTheOpenConnections) {
     // the cores lengthens.
     const PoolGroupFacts at_the_knee =
         local_sleep_pool(4747, 0.0102, 52, 48.2, 0.28, 0.336, 0.0167);
-    PoolPolicy policy;
-    policy.min_pool_size = 1;
-    policy.max_pool_size = 96;
+    const PoolPolicy policy = benchmark_policy();
     const PoolRecommendation kept = only_row(at_the_knee, server_with(2, 0.87), policy);
     EXPECT_TRUE(kept.demand_censored);
     EXPECT_TRUE(kept.cpu_bound);
