@@ -30,6 +30,7 @@ void count_state(GroupCounts &counts, const BackendObservation &backend) {
     }
     if (backend.waiting_on_lock) counts.waiting_on_lock++;
     if (backend.on_cpu) counts.on_cpu++;
+    if (backend.waiting_on_lwlock) counts.waiting_on_lwlock++;
 }
 
 void start_window(GroupWindow &window, const GroupTotals &totals) {
@@ -288,6 +289,7 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             entry.current.max_connections = entry.now.connections;
         entry.current.on_cpu_sum += uint64_t(entry.now.on_cpu);
         entry.current.waiting_on_lock_sum += uint64_t(entry.now.waiting_on_lock);
+        entry.current.waiting_on_lwlock_sum += uint64_t(entry.now.waiting_on_lwlock);
         entry.current.idle_in_transaction_sum +=
             uint64_t(entry.now.idle_in_transaction + entry.now.idle_in_transaction_aborted);
     }

@@ -28,6 +28,7 @@ struct GroupCounts {
     int32_t waiting_on_lock;
     int32_t on_cpu;    // active with no wait event
     int32_t starting;  // authenticating, or state not tracked
+    int32_t waiting_on_lwlock;
     int32_t busy() const { return active + idle_in_transaction + idle_in_transaction_aborted; }
 };
 
@@ -49,6 +50,7 @@ struct GroupWindow {
     uint64_t on_cpu_sum;
     uint64_t waiting_on_lock_sum;
     uint64_t idle_in_transaction_sum;
+    uint64_t waiting_on_lwlock_sum;
     GroupTotals totals_at_start;  // to turn cumulative totals into window figures
 };
 

@@ -25,6 +25,9 @@ struct BackendObservation {
     SessionState state;
     bool waiting_on_lock;  // on a heavyweight lock
     bool on_cpu;           // active with no wait event
+    // On an LWLock: queued inside the server behind another backend (the WAL flush, the
+    // lock manager, a buffer), work that more connections lengthen rather than share.
+    bool waiting_on_lwlock;
 };
 static_assert(std::is_trivially_copyable_v<BackendObservation>);
 

@@ -61,6 +61,8 @@ struct PoolGroupFacts {
     // Active with no wait event, i.e. running on a CPU. When unknown, the engine takes
     // everything busy that is neither idle in transaction nor waiting on a lock.
     std::optional<double> on_cpu_share;
+    // Active and waiting on an LWLock (part of neither share above).
+    std::optional<double> lwlock_wait_share;
 
     // Role- or database-level values (ALTER ROLE/DATABASE ... SET) that override the
     // server's, in seconds, 0 = off.

@@ -13,6 +13,7 @@ void add_window(GroupSpan &span, const GroupWindow &window) {
     span.on_cpu += window.on_cpu_sum;
     span.waiting_on_lock += window.waiting_on_lock_sum;
     span.idle_in_transaction += window.idle_in_transaction_sum;
+    span.waiting_on_lwlock += window.waiting_on_lwlock_sum;
 }
 
 }  // namespace
@@ -104,6 +105,7 @@ PoolGroupFacts pool_group_facts(const GroupSpan &span, const DatabaseEndings &en
         facts.idle_in_transaction_share = double(span.idle_in_transaction) / double(busy_sum);
         facts.lock_wait_share = double(span.waiting_on_lock) / double(busy_sum);
         facts.on_cpu_share = double(span.on_cpu) / double(busy_sum);
+        facts.lwlock_wait_share = double(span.waiting_on_lwlock) / double(busy_sum);
     }
     return facts;
 }

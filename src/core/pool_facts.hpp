@@ -31,7 +31,7 @@ struct GroupSpan {
     int32_t adapted_pool_size;
     uint64_t samples, busy_sum;
     uint32_t busy_p95, busy_p99, busy_max;
-    uint64_t saturated, on_cpu, waiting_on_lock, idle_in_transaction;
+    uint64_t saturated, on_cpu, waiting_on_lock, idle_in_transaction, waiting_on_lwlock;
     GroupTotals from;  // totals when the span began
     GroupTotals to;    // totals when it ended
     int64_t start_micros, end_micros;

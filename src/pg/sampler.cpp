@@ -152,6 +152,7 @@ BackendCensus census(const ProcWait *waits, int wait_count) {
             bsearch(&key, waits, size_t(wait_count), sizeof(ProcWait), compare_waits));
         uint32 wait_event = wait ? wait->wait_event_info : 0;
         o.waiting_on_lock = (wait_event & 0xFF000000) == PG_WAIT_LOCK;
+        o.waiting_on_lwlock = (wait_event & 0xFF000000) == PG_WAIT_LWLOCK;
         // Running with no wait event: on a CPU, or queued for one.
         o.on_cpu = o.state == core::SessionState::active && wait_event == 0;
     }

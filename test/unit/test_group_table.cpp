@@ -38,6 +38,15 @@ BackendObservation backend(const char *application, int32_t pid, SessionState st
                               state == SessionState::active && !waiting};
 }
 
+BackendObservation on_lwlock(const char *application, int32_t pid) {
+    return BackendObservation{make_group_key("db", "role", application, ""),
+                              pid,
+                              SessionState::active,
+                              false,
+                              false,
+                              true};
+}
+
 }  // namespace
 
 TEST(GroupKey, EqualIdentitiesAreEqualBytesAndLongNamesTruncate) {
@@ -57,7 +66,7 @@ TEST(GroupTable, CountsStatesPerGroup) {
               backend("a", 3, SessionState::idle_in_transaction),
               backend("a", 4, SessionState::active, true),
               backend("b", 5, SessionState::idle_in_transaction_aborted),
-              backend("b", 6, SessionState::starting)});
+              backend("b", 6, SessionState::starting), on_lwlock("b", 7)});
     const GroupEntry *a = t.find("a");
     const GroupEntry *b = t.find("b");
     ASSERT_TRUE(a && b);
@@ -71,10 +80,14 @@ TEST(GroupTable, CountsStatesPerGroup) {
     EXPECT_EQ(a->current.waiting_on_lock_sum, 1u);
     EXPECT_EQ(a->current.idle_in_transaction_sum, 1u);
     EXPECT_EQ(a->now.busy(), 3);
-    EXPECT_EQ(b->now.connections, 2);
+    EXPECT_EQ(a->now.waiting_on_lwlock, 0);
+    EXPECT_EQ(b->now.connections, 3);
     EXPECT_EQ(b->now.idle_in_transaction_aborted, 1);
     EXPECT_EQ(b->now.starting, 1);
-    EXPECT_EQ(b->now.busy(), 1);
+    EXPECT_EQ(b->now.waiting_on_lwlock, 1);
+    EXPECT_EQ(b->now.on_cpu, 0);
+    EXPECT_EQ(b->current.waiting_on_lwlock_sum, 1u);
+    EXPECT_EQ(b->now.busy(), 2);
     EXPECT_EQ(t.header.in_use, 2u);
 }
 

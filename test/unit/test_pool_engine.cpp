@@ -219,6 +219,37 @@ TEST(PoolEngine, ClientOnThisHostCompetesForTheCpus) {
     EXPECT_FALSE(only_row(local_tpcb_pool(""), server_with(2, 0.6), no_floor).cpu_bound);
 }
 
+TEST(PoolEngine, LWLockQueuesDoNotCountAsOverlappingWaits) {
+    // TPC-B with pgbench on the same 2 cores at 96 clients (bench/RESULTS.md, session 8):
+    // 78 % on row locks, 13 % idle in transaction, 2 % on CPU, 7 % in other waits, of which
+    // 6 % on the WALWrite and LockManager LWLocks.
+    PoolGroupFacts facts = measured_group("tpcb", 1356, 0.0689, 96);
+    facts.identity.client_addr = "";
+    set_busy(facts, 93.43, 96, 96, 96, 0.12);
+    facts.lock_wait_share = 0.78;
+    facts.idle_in_transaction_share = 0.13;
+    facts.on_cpu_share = 0.02;
+    const PoolPolicy policy = benchmark_policy();
+    // Without wait-event detail for LWLocks, the 6.5 connections in those queues count as
+    // overlapping: 2 running, + 1.73 in pgbench, + 6.54: 10.
+    EXPECT_EQ(recommend_pools({facts}, server_with(2, 0.95), policy).cpu_capacity_connections, 10);
+    facts.lwlock_wait_share = 0.06;
+    const PoolRecommendations result = recommend_pools({facts}, server_with(2, 0.95), policy);
+    // 2 running, + 1.73 in pgbench, + 93.43 × 1 % = 0.93: 4.67.
+    EXPECT_EQ(result.cpu_capacity_connections, 5);
+    const PoolRecommendation &row = result.pools.at(0);
+    EXPECT_EQ(row.pool_size, 5);
+    EXPECT_CONTAINS(row.reason,
+                    "13 % waiting for their client on this host (on the same CPUs), 6 % queued "
+                    "on LWLocks behind other connections (the WAL flush, the lock manager), which "
+                    "more connections lengthen, and 1 % in waits that overlap CPU work (I/O, "
+                    "timers, remote clients);");
+    EXPECT_CONTAINS(row.reason, "+ 0.934 in overlapping waits not on LWLocks, + 0 spindles");
+    // A share beyond the overlapping waits (figures from different samples) is capped there.
+    facts.lwlock_wait_share = 0.5;
+    EXPECT_EQ(recommend_pools({facts}, server_with(2, 0.95), policy).cpu_capacity_connections, 4);
+}
+
 TEST(PoolEngine, SleepingTransactionsOnASaturatedHostAreHeldAtTheKnee) {
     // pgbench on the same 2 cores, a transaction sleeping 5 ms inside, 96 clients: the host
     // is saturated and 46 % of the busy time waits for pgbench, but 53 % sleeps or waits on

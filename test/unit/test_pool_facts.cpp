@@ -15,6 +15,10 @@ BackendObservation busy_on_cpu(int32_t pid) {
     return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::active,
                               false, true};
 }
+BackendObservation busy_on_lwlock(int32_t pid) {
+    return BackendObservation{
+        make_group_key("db", "role", "app", ""), pid, SessionState::active, false, false, true};
+}
 BackendObservation idle(int32_t pid) {
     return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::idle,
                               false, false};
@@ -69,6 +73,28 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
     EXPECT_EQ(recent.window_samples, 11u);
     EXPECT_EQ(recent.connections_refused, 1u);
     EXPECT_DOUBLE_EQ(recent.window_seconds, 11.0);
+}
+
+TEST(PoolFacts, LWLockWaitsAreAShareOfTheBusyConnections) {
+    GroupTableHeader header{};
+    header.capacity = 1;
+    std::vector<GroupEntry> entries(1);
+    GroupTableWriter writer(&header, entries.data());
+    // Three connections: one on CPU in every sample, one on an LWLock in every other one.
+    for (int second = 0; second < 10; ++second) {
+        int64_t now = (100 + second) * kSecond;
+        writer.begin_sample(now, 300 * kSecond);
+        BackendObservation backends[] = {busy_on_cpu(1), second % 2 ? busy_on_lwlock(2) : idle(2),
+                                         idle(3)};
+        writer.record_sample(backends, 3, nullptr, 0, now);
+    }
+    PoolGroupFacts facts =
+        pool_group_facts(entries[0], header, FactsWindow::recent, 110 * kSecond, DatabaseEndings{});
+    EXPECT_DOUBLE_EQ(facts.busy_mean, 1.5);
+    ASSERT_TRUE(facts.lwlock_wait_share.has_value());
+    EXPECT_DOUBLE_EQ(*facts.lwlock_wait_share, 5.0 / 15.0);
+    EXPECT_DOUBLE_EQ(*facts.on_cpu_share, 10.0 / 15.0);
+    EXPECT_DOUBLE_EQ(*facts.lock_wait_share, 0.0);
 }
 
 TEST(PoolFacts, GroupWithoutSamplesHasNoTraffic) {
