@@ -1,0 +1,60 @@
+// The stages of recommend_pools (pool_engine.cpp) and what they pass along: one
+// Assessment per pool group with figures, shaped by each stage in turn.
+//   pool_load.cpp:        the offered load, Erlang C and the p95 floor;
+//   pool_bottlenecks.cpp: the group's bottleneck (CPU, locks, a censored pool, the knee);
+//   pool_cpu_limits.cpp:  the limits the CPUs set across all groups on a saturated host.
+// Internal to the engine: nothing outside src/core/pool_*.cpp includes it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/cpu_knee.hpp"
+#include "core/pool_engine.hpp"
+#include "core/pool_support.hpp"
+
+namespace poolopt::core::pool_stages {
+
+// Above this host CPU utilisation, more busy connections queue for a CPU instead of working.
+inline constexpr double kCpuSaturation = 0.85;
+// From this share of busy connections waiting on locks, the pool is sized for the rest.
+inline constexpr double kLockDiscountShare = 0.1;
+
+struct Assessment {
+    PoolRecommendation row;
+    const PoolGroupFacts *facts = nullptr;
+    int64_t size = 0;  // pool_size as the steps shape it, before the policy bounds
+    double on_cpu_share = 0;
+    bool on_cpu_share_estimated = false;
+    // Idle in transaction with the client on this host: the client works on, or queues for,
+    // the same CPUs. 0 for a remote client.
+    double client_here_share = 0;
+    // Neither on CPU, nor with a client on this host, nor waiting on a lock: I/O, timers, a
+    // remote client. A connection there leaves its core to another.
+    double overlapping_share = 0;
+    // The part of overlapping_share queued on LWLocks: behind another connection inside the
+    // server (the WAL flush, the lock manager), a queue that grows with the pool.
+    double lwlock_share = 0;
+    pool_support::Notes notes{false};  // written or not as recommend_pools asks
+};
+
+void assess_load(Assessment &assessment, const PoolPolicy &policy);
+void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
+                        const HostCpuCost &cost, const PoolPolicy &policy);
+
+// Time per transaction away from the CPUs: in waits that overlap CPU work.
+double away_seconds(const Assessment &assessment);
+// A knee this close to the open connections leaves them as they are.
+bool knee_within_noise(int64_t knee, int64_t open);
+void note_knee_within_noise(pool_support::Notes &notes, int64_t open);
+void note_knee(pool_support::Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
+               int64_t limit);
+
+// Shares the measured CPU capacity among the CPU-bound pools; returns the capacity.
+int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,
+                           double host_cpu);
+void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cost,
+                    const PoolPolicy &policy);
+
+}  // namespace poolopt::core::pool_stages
