@@ -14,7 +14,8 @@ constexpr int kFitSteps = 40;
 }  // namespace
 
 HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
-                          double transactions_per_second) noexcept {
+                          double transactions_per_second,
+                          std::optional<double> connected_transactions_per_second) noexcept {
     HostCpuCost cost;
     cost.cores = pool_support::whole_cores(usable_cpus);
     const std::optional<double> utilisation = pool_support::known_share(host_cpu);
@@ -22,6 +23,12 @@ HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
     cost.transactions_per_second = pool_support::finite_non_negative(transactions_per_second);
     if (cost.host_cpu > 0.0 && cost.transactions_per_second > 0.0)
         cost.seconds_per_transaction = cost.host_cpu * cost.cores / cost.transactions_per_second;
+    cost.connected_transactions_per_second = pool_support::finite_non_negative(
+        connected_transactions_per_second.value_or(cost.transactions_per_second));
+    cost.connected_utilisation = cost.known()
+                                     ? std::min(1.0, cost.connected_transactions_per_second *
+                                                         cost.seconds_per_transaction / cost.cores)
+                                     : cost.host_cpu;
     return cost;
 }
 
@@ -33,6 +40,20 @@ int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32
                                                kKneeCpuBusyShare, limit);
 }
 
+int32_t proportional_knee_connections(int32_t connections, double own_utilisation,
+                                      double other_utilisation, int32_t limit) noexcept {
+    limit = std::clamp<int32_t>(limit, 1, kMaxServers);
+    connections = std::clamp<int32_t>(connections, 1, limit);
+    const double own = pool_support::finite_non_negative(own_utilisation);
+    const double room = kKneeCpuBusyShare - pool_support::finite_non_negative(other_utilisation);
+    if (!(own > 0.0)) return limit + 1;
+    if (!(room > own)) return connections;
+    const double needed = connections * room / own;
+    if (needed > limit) return limit + 1;
+    return std::max<int32_t>(connections,
+                             static_cast<int32_t>(pool_support::floor_tolerant(needed)));
+}
+
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,
                                        const HostCpuCost &cost) noexcept {
     const double sampled = pool_support::finite_non_negative(sampled_away_seconds);
@@ -42,15 +63,16 @@ double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t conn
     const auto utilisation = [&](double away) {
         return finite_source_utilisation(population, away, service, cost.cores);
     };
-    if (utilisation(sampled) <= cost.host_cpu) return sampled;
+    const double target = cost.connected_utilisation;
+    if (!(target > 0.0) || utilisation(sampled) <= target) return sampled;
     // Each connection completes at most one transaction per away + service time, so the
     // utilisation is at most N·D / (c·(Z + D)): at the Z where that bound equals the
     // measured utilisation the model is at or below it. Bisection between the two.
     double low = sampled;
-    double high = std::max(sampled, population * service / (cost.cores * cost.host_cpu) - service);
+    double high = std::max(sampled, population * service / (cost.cores * target) - service);
     for (int step = 0; step < kFitSteps; ++step) {
         const double middle = low + (high - low) / 2;
-        if (utilisation(middle) > cost.host_cpu)
+        if (utilisation(middle) > target)
             low = middle;
         else
             high = middle;

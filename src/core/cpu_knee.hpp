@@ -24,19 +24,31 @@ constexpr double kKneeCpuBusyShare = 0.98;
 // CPU time. Every CPU second of the host over the window is charged to the transactions of
 // every group: clients on this host and the server's own processes run on the same cores,
 // so they belong in it; another process on them makes the cost an overestimate, and the
-// knee a cautious (smaller) one.
+// knee a cautious (smaller) one. The throughput must span what the CPU figure spans: a
+// group seen for part of the window (a pool resized or replaced within it) has a rate over
+// that part only, and adding such rates up counts its transactions as if they had run for
+// the whole window, which makes the cost too small and the knee too large.
 struct HostCpuCost {
     int32_t cores = 1;                   // whole usable cores, unknown counting as 1
     double host_cpu = 0;                 // 0..1 over the window
-    double transactions_per_second = 0;  // of every group
+    double transactions_per_second = 0;  // of every group, over the window
     double seconds_per_transaction = 0;  // 0 when unknown
+    // The groups with connections open now, each at its rate over the part of the window it
+    // was seen in, and the share of the CPUs they keep busy at that cost (0..1): what the
+    // fitted away time reproduces. Equal to the window's figures when every group ran
+    // through the whole window; it leaves out a pool that closed within it, whose
+    // connections no longer compete for the cores.
+    double connected_transactions_per_second = 0;
+    double connected_utilisation = 0;
 
     bool known() const noexcept { return seconds_per_transaction > 0.0; }
 };
 
 // Unknown (cost 0) without a host CPU figure, without throughput, or with the CPU idle.
+// `connected_transactions_per_second` defaults to the window's throughput.
 HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
-                          double transactions_per_second) noexcept;
+                          double transactions_per_second,
+                          std::optional<double> connected_transactions_per_second = {}) noexcept;
 
 // The fewest connections that keep the CPUs kKneeCpuBusyShare busy when each transaction
 // spends `away_seconds` off them and cost.seconds_per_transaction on them (the
@@ -44,15 +56,25 @@ HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
 // cost is unknown. At least 1.
 int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit) noexcept;
 
+// The connections at which a pool whose connections mostly wait brings the CPUs to
+// kKneeCpuBusyShare, if the CPU it uses grows in proportion to its connections (each one
+// completes a transaction per away + CPU time) and the other pools' use stays as it is:
+// `own_utilisation` is the pool's (its rate × the cost ÷ cores), `other_utilisation` the
+// rest of the connected pools'. The cautious reading of a host below saturation, where
+// the fitted away time extrapolates the model from a share of the CPUs to all of them.
+// At least `connections`; limit + 1 when the pool uses no CPU or more than `limit` are needed.
+int32_t proportional_knee_connections(int32_t connections, double own_utilisation,
+                                      double other_utilisation, int32_t limit) noexcept;
+
 // The away time at which the finite-source queue with `connections` sources keeps the CPUs
-// as busy as the host measured, never below `sampled_away_seconds`; the sampled one when the
-// cost is unknown. Sampled wait events miss time off the CPUs: a backend waiting for a client
-// on this host is not counted away (that time may be the client's CPU work), yet at moderate
-// load it is mostly wake-up latency and the client's event loop; and wake-ups that come in
-// bursts (group commit, timers) leave the CPUs idle more often than independent ones would.
-// Both show as a host less busy than the model says: at 32 sleeping connections on 2 cores
-// the host read 66–69 % where the sampled away time predicts 81–85 %. Only meaningful below
-// saturation: at its plateau the host's utilisation no longer tells how many more
+// as busy as the connected pools did (cost.connected_utilisation), never below
+// `sampled_away_seconds`; the sampled one when the cost is unknown. Sampled wait events miss time
+// off the CPUs: a backend waiting for a client on this host is not counted away (that time may be
+// the client's CPU work), yet at moderate load it is mostly wake-up latency and the client's event
+// loop; and wake-ups that come in bursts (group commit, timers) leave the CPUs idle more often than
+// independent ones would. Both show as a host less busy than the model says: at 32 sleeping
+// connections on 2 cores the host read 66–69 % where the sampled away time predicts 81–85 %. Only
+// meaningful below saturation: at its plateau the host's utilisation no longer tells how many more
 // connections it could use, and the fit would ask for ever more.
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,
                                        const HostCpuCost &cost) noexcept;

@@ -79,6 +79,56 @@ void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
     notes.extend(" keep the CPUs ", percent(kKneeCpuBusyShare), " busy (finite-source queue)");
 }
 
+namespace {
+
+// " the host CPU, lower than 5.27 ms of sampled waits predicts, fits 7.03 ms away from the
+// CPUs per transaction;", naming the connected pools' own share when it differs from the
+// window's: when a pool ran in part of the window only.
+void note_fitted_away(Notes &notes, double sampled_away, double away, const HostCpuCost &cost) {
+    if (std::abs(cost.connected_utilisation - cost.host_cpu) < 0.0005)
+        notes.extend(" the host CPU");
+    else
+        notes.extend(" the share of the CPUs the pools now connected keep busy (",
+                     percent(cost.connected_utilisation), ": their ",
+                     number(cost.connected_transactions_per_second),
+                     " tx/s at the cost per transaction below)");
+    notes.extend(", lower than ", duration(sampled_away), " of sampled waits predicts, fits ",
+                 duration(away), " away from the CPUs per transaction;");
+}
+
+// The knee if the CPU the pool uses grows in proportion to its connections (cpu_knee.hpp).
+struct ProportionalKnee {
+    double own_utilisation = 0;
+    double other_utilisation = 0;
+    int64_t connections = 0;
+};
+
+ProportionalKnee proportional_knee(const Assessment &assessment, const HostCpuCost &cost,
+                                   int64_t limit) {
+    ProportionalKnee knee;
+    const double rate = finite_non_negative(assessment.facts->transactions_per_second);
+    knee.own_utilisation = std::min(1.0, rate * cost.seconds_per_transaction / cost.cores);
+    knee.other_utilisation = std::max(0.0, cost.connected_utilisation - knee.own_utilisation);
+    knee.connections =
+        proportional_knee_connections(assessment.row.connections, knee.own_utilisation,
+                                      knee.other_utilisation, clamp_to_int32(limit));
+    return knee;
+}
+
+// "; the CPU this pool uses grows in proportion to its connections: its 32 keep 58.2 % of
+// the CPUs busy, so 53 bring them to 98 %, short of the model's knee, which extrapolates
+// from a host below saturation"
+void note_proportional_knee(Notes &notes, const ProportionalKnee &knee, int64_t open) {
+    notes.extend("; the CPU this pool uses grows in proportion to its connections: its ", open,
+                 " keep ", percent(knee.own_utilisation), " of the CPUs busy");
+    if (knee.other_utilisation > 0.0)
+        notes.extend(" (the other pools ", percent(knee.other_utilisation), ")");
+    notes.extend(", so ", knee.connections, " bring them to ", percent(kKneeCpuBusyShare),
+                 ", short of the model's knee, which extrapolates from a host below saturation");
+}
+
+}  // namespace
+
 void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
                         const HostCpuCost &cost, const PoolPolicy &policy) {
     const PoolGroupFacts &facts = *assessment.facts;
@@ -153,7 +203,17 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
             host_saturated ? sampled_away
                            : away_seconds_fitted_to_host_cpu(sampled_away, row.connections, cost);
         const int64_t limit = std::max<int64_t>(grown, policy.max_pool_size);
-        const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
+        const int64_t model_knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
+        int64_t knee = model_knee;
+        // Only a knee the model places within reach is held further back: past the limit
+        // the growth stays four-fold.
+        ProportionalKnee proportional{};
+        bool held_in_proportion = false;
+        if (away > sampled_away && model_knee <= limit) {
+            proportional = proportional_knee(assessment, cost, limit);
+            held_in_proportion = proportional.connections < model_knee;
+            if (held_in_proportion) knee = proportional.connections;
+        }
         if (knee <= limit) {
             kept_within_noise = knee > row.connections && knee_within_noise(knee, row.connections);
             grown = kept_within_noise ? row.connections : std::max<int64_t>(knee, row.connections);
@@ -163,11 +223,10 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         assessment.notes.extend(
             "; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
             percent(assessment.overlapping_share), " in waits that overlap CPU work:");
-        if (away > sampled_away)
-            assessment.notes.extend(" the host CPU, lower than ", duration(sampled_away),
-                                    " of sampled waits predicts, fits ", duration(away),
-                                    " away from the CPUs per transaction;");
-        note_knee(assessment.notes, away, cost, knee, limit);
+        if (away > sampled_away) note_fitted_away(assessment.notes, sampled_away, away, cost);
+        note_knee(assessment.notes, away, cost, model_knee, limit);
+        if (held_in_proportion)
+            note_proportional_knee(assessment.notes, proportional, row.connections);
         if (kept_within_noise) note_knee_within_noise(assessment.notes, row.connections);
     } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.

@@ -41,6 +41,26 @@ constexpr double kDefaultTargetWaitProbability = 0.05;
 constexpr double kDefaultEvaluationWindowSeconds = 300;
 
 // The server's setting, or the role's or database's own where one is set.
+// The host's CPU cost per transaction over the window (cpu_knee.hpp). Each group's rate
+// spans the part of the window it was seen in; its transactions, not its rate, add up to
+// the window's throughput.
+HostCpuCost host_cpu_cost_of(const std::vector<PoolGroupFacts> &groups, const ServerFacts &server,
+                             const std::optional<double> &host_cpu) {
+    double transactions = 0.0, summed_rates = 0.0, connected_rates = 0.0;
+    for (const PoolGroupFacts &facts : groups) {
+        if (facts.window_samples == 0) continue;
+        const double rate = finite_non_negative(facts.transactions_per_second);
+        transactions += rate * finite_non_negative(facts.window_seconds);
+        summed_rates += rate;
+        if (facts.connections > 0) connected_rates += rate;
+    }
+    const double span = finite_non_negative(server.cpu_window_seconds);
+    // Without the span the summed rates stand in, and the connected pools' share is not
+    // told apart from the host's.
+    if (!(span > 0.0)) return host_cpu_cost(host_cpu, server.usable_cpus, summed_rates);
+    return host_cpu_cost(host_cpu, server.usable_cpus, transactions / span, connected_rates);
+}
+
 double effective_timeout(const std::optional<double> &group_value, double server_value) {
     return finite_non_negative(group_value ? *group_value : server_value);
 }
@@ -166,11 +186,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
     const std::optional<double> host_cpu = known_share(server.cpu_utilisation);
     result.host_cpu_saturated = host_cpu && *host_cpu >= kCpuSaturation;
 
-    double throughput = 0.0;
-    for (const PoolGroupFacts &facts : groups)
-        if (facts.window_samples > 0)
-            throughput += finite_non_negative(facts.transactions_per_second);
-    const HostCpuCost cpu_cost = host_cpu_cost(host_cpu, server.usable_cpus, throughput);
+    const HostCpuCost cpu_cost = host_cpu_cost_of(groups, server, host_cpu);
 
     std::vector<Assessment> assessments(groups.size());
     result.pools.reserve(std::max<size_t>(groups.size(), 1));

@@ -77,6 +77,9 @@ struct ServerFacts {
     uint64_t memory_available_bytes = 0;       // now; 0 = unknown
     uint64_t per_connection_memory_bytes = 0;  // estimate for one more backend; 0 = unknown
     std::optional<double> cpu_utilisation;     // host, 0..1, over the window
+    // The span cpu_utilisation was averaged over, from the window's start to its end (or
+    // now); 0 = unknown, when the groups' own rates are summed instead.
+    double cpu_window_seconds = 0;
     int32_t max_connections = 100;
     // superuser_reserved_connections, plus reserved_connections from PostgreSQL 16.
     int32_t reserved_connections = 3;

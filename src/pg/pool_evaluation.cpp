@@ -50,6 +50,20 @@ std::optional<double> window_cpu(const HostFigures &host, core::FactsWindow wind
     return sum / double(samples);
 }
 
+// The span window_cpu averages over: the closed window, or it and the current one to now.
+double window_cpu_seconds(const PoolInputs &inputs, core::FactsWindow window) {
+    const core::GroupTableHeader &header = inputs.header;
+    const bool have_previous = header.previous_window_start_micros != 0;
+    int64_t start =
+        have_previous ? header.previous_window_start_micros : header.window_start_micros;
+    int64_t end = inputs.now_micros;
+    if (window == core::FactsWindow::completed) {
+        if (!have_previous) return 0;
+        end = header.window_start_micros;
+    }
+    return end > start ? double(end - start) / 1e6 : 0;
+}
+
 core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow window) {
     core::ServerFacts server;
     const HostFigures &host = inputs.host;
@@ -61,6 +75,7 @@ core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow windo
     // queries: an estimate for the budget check, documented in the README.
     server.per_connection_memory_bytes = uint64_t(10) * 1024 * 1024 + uint64_t(work_mem) * 1024;
     server.cpu_utilisation = window_cpu(host, window);
+    server.cpu_window_seconds = window_cpu_seconds(inputs, window);
     server.max_connections = MaxConnections;
     server.reserved_connections = compat::reserved_connections();
     server.other_connections = 0;
@@ -154,6 +169,7 @@ void copy_pool_inputs(const SharedView &view, core::FactsWindow window, int64_t 
                       PoolInputs *inputs) {
     uint32_t capacity = view.state->max_pools;
     inputs->window = window;
+    inputs->now_micros = now_micros;
     inputs->groups = static_cast<core::GroupSpan *>(palloc(sizeof(core::GroupSpan) * capacity));
     inputs->databases = static_cast<DatabaseEntry *>(palloc(sizeof(DatabaseEntry) * kMaxDatabases));
     inputs->group_count = 0;

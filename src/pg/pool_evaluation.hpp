@@ -24,6 +24,7 @@ struct PoolInputs {
     core::GroupSpan *groups;  // each group in use, summarised over `window`
     int group_count;
     core::GroupTableHeader header;
+    int64_t now_micros;  // when the groups were summarised: the end of a recent span
     DatabaseEntry *databases;
     int database_count;
     HostFigures host;

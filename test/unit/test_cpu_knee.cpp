@@ -82,3 +82,54 @@ TEST(FittedAwayTime, EdgeCasesAreDocumented) {
     // A population past the model's limit counts as the limit.
     EXPECT_TRUE(std::isfinite(away_seconds_fitted_to_host_cpu(0.001, kMaxServers + 5, cost)));
 }
+
+TEST(HostCpuCost, ConnectedShareIsThePoolsStillConnectedAtTheWindowsCost) {
+    // By default the connected pools are the window's: their share is the host's.
+    const HostCpuCost whole = sleep_at_32();
+    EXPECT_DOUBLE_EQ(whole.connected_transactions_per_second, 3871);
+    EXPECT_NEAR(whole.connected_utilisation, 0.661, 1e-12);
+    // A pool replaced within the window: the one connected now ran at 4500 tx/s over its
+    // part of it, at the window's cost per transaction.
+    const HostCpuCost replaced = host_cpu_cost(0.661, 2.0, 3871, 4500);
+    EXPECT_NEAR(replaced.connected_utilisation, 4500 * replaced.seconds_per_transaction / 2, 1e-12);
+    EXPECT_NEAR(replaced.connected_utilisation, 0.768, 0.001);
+    EXPECT_EQ(host_cpu_cost(0.661, 2.0, 3871, 12000).connected_utilisation, 1.0);
+    EXPECT_EQ(host_cpu_cost(0.661, 2.0, 3871, 0).connected_utilisation, 0.0);
+    EXPECT_EQ(host_cpu_cost(0.661, 2.0, 3871, std::nan("")).connected_utilisation, 0.0);
+    // Unknown cost: the host's figure stands.
+    EXPECT_EQ(host_cpu_cost(0.661, 2.0, 0, 4500).connected_utilisation, 0.661);
+}
+
+TEST(FittedAwayTime, ReproducesTheConnectedPoolsShare) {
+    // The pool connected now kept the CPUs 76.8 % busy, not the window's 66.1 %: the fit
+    // reproduces its share, and lies below the fit to the whole window's.
+    const HostCpuCost replaced = host_cpu_cost(0.661, 2.0, 3871, 4500);
+    const double D = replaced.seconds_per_transaction;
+    const double fitted = away_seconds_fitted_to_host_cpu(0.00601, 32, replaced);
+    EXPECT_NEAR(finite_source_utilisation(32, fitted, D, 2), replaced.connected_utilisation, 1e-9);
+    EXPECT_LT(fitted, away_seconds_fitted_to_host_cpu(0.00601, 32, sleep_at_32()));
+    EXPECT_GT(fitted, 0.00601);
+    // A connected share the sampled time already reaches leaves it as sampled; so does none.
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00601, 32, host_cpu_cost(0.661, 2.0, 3871, 6000)),
+              0.00601);
+    EXPECT_EQ(away_seconds_fitted_to_host_cpu(0.00601, 32, host_cpu_cost(0.661, 2.0, 3871, 0)),
+              0.00601);
+}
+
+TEST(ProportionalKnee, ScalesTheConnectionsToTheCpusLeft) {
+    // 32 connections keeping 58.2 % of the CPUs busy: 32 × 98 / 58.2 = 53.9.
+    EXPECT_EQ(proportional_knee_connections(32, 0.582, 0.0, 96), 53);
+    // Other pools keep 20 % busy: 32 × 78 / 40 = 62.4.
+    EXPECT_EQ(proportional_knee_connections(32, 0.4, 0.2, 96), 62);
+    // No room left, or already past it: the connections as they are.
+    EXPECT_EQ(proportional_knee_connections(32, 0.5, 0.5, 96), 32);
+    EXPECT_EQ(proportional_knee_connections(32, 0.99, 0.0, 96), 32);
+    // A pool that uses no CPU, or needs more than the limit: limit + 1.
+    EXPECT_EQ(proportional_knee_connections(32, 0.0, 0.0, 96), 97);
+    EXPECT_EQ(proportional_knee_connections(32, std::nan(""), 0.0, 96), 97);
+    EXPECT_EQ(proportional_knee_connections(32, 0.1, 0.0, 96), 97);
+    // Garbage in the other pools' share counts as none; at least one connection.
+    EXPECT_EQ(proportional_knee_connections(32, 0.582, std::nan(""), 96), 53);
+    EXPECT_EQ(proportional_knee_connections(0, 0.49, 0.0, 96), 2);
+    EXPECT_EQ(proportional_knee_connections(5, 0.49, 0.0, 0), 2);
+}

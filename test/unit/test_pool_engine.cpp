@@ -381,20 +381,24 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
     // run 12): every connection busy, host CPU at 58 %, 1 % of the busy time on CPU. At 0.269
     // ms of host CPU per transaction (58.2 % of 2 CPUs over 4320 tx/s), the sampled 5.27 ms
     // away from the CPUs predict them 85 % busy at 32 connections; the host read 58.2 %,
-    // which 7.03 ms fit. From those, 64 connections keep the CPUs 98 % busy.
+    // which 7.03 ms fit. From those, 64 connections keep the CPUs 98 % busy; in proportion
+    // to the 32, 53 do (32 × 98 / 58.2), and the pool grows to those.
     const PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
     const PoolPolicy policy = benchmark_policy();
     const PoolRecommendation row = only_row(facts, server_with(2, 0.582), policy);
     EXPECT_FALSE(row.cpu_bound);
     EXPECT_TRUE(row.demand_censored);
-    EXPECT_EQ(row.pool_size, 64);
+    EXPECT_EQ(row.pool_size, 53);
     EXPECT_CONTAINS(row.reason,
                     "1.14 % of busy connections on CPU and 73.9 % in waits that overlap CPU "
                     "work: the host CPU, lower than 5.27 ms of sampled waits predicts, fits "
                     "7.03 ms away from the CPUs per transaction; at 269 µs of host CPU per "
                     "transaction (58.2 % of 2 CPUs over 4320 tx/s) and 7.03 ms away from "
-                    "them, 64 connections keep the CPUs 98 % busy (finite-source queue); "
-                    "growing to 64, the knee");
+                    "them, 64 connections keep the CPUs 98 % busy (finite-source queue); the "
+                    "CPU this pool uses grows in proportion to its connections: its 32 keep "
+                    "58.2 % of the CPUs busy, so 53 bring them to 98 %, short of the model's "
+                    "knee, which extrapolates from a host below saturation; growing to 53, "
+                    "the knee");
 
     // From a pool of 2 the knee, not four-fold, bounds the growth. The idle host's own
     // background charged to 337 tx/s makes the host busier than the model says: the sampled
@@ -473,12 +477,17 @@ TEST(PoolEngine, KneeWithinItsNoiseKeepsTheOpenConnections) {
                     "windows");
 
     // At 83.2 % the host has CPU to spare, and reads less busy than the sampled 6.6 ms away
-    // predict: 10.1 ms fit, and the pool grows to the knee they give.
+    // predict: 10.1 ms fit, whose knee is 69; in proportion to the 52 connections, 61
+    // (52 × 98 / 83.2) bring the CPUs to 98 %, and the pool grows to those.
     const PoolRecommendation grown = only_row(at_the_knee, server_with(2, 0.832), policy);
     EXPECT_FALSE(grown.cpu_bound);
-    EXPECT_EQ(grown.pool_size, 69);
+    EXPECT_EQ(grown.pool_size, 61);
     EXPECT_CONTAINS(grown.reason,
                     "the host CPU, lower than 6.6 ms of sampled waits predicts, fits 10.1 ms");
+    EXPECT_CONTAINS(grown.reason,
+                    "69 connections keep the CPUs 98 % busy (finite-source queue); the CPU "
+                    "this pool uses grows in proportion to its connections: its 52 keep 83.2 % "
+                    "of the CPUs busy, so 61 bring them to 98 %");
 
     // At 99 % the knee, 42, is more than 15 % below the 52 (44 is the edge): the pool shrinks.
     const PoolRecommendation shrunk = only_row(at_the_knee, server_with(2, 0.99), policy);
@@ -487,6 +496,58 @@ TEST(PoolEngine, KneeWithinItsNoiseKeepsTheOpenConnections) {
     EXPECT_CONTAINS(shrunk.reason,
                     "42 connections keep the CPUs 98 % busy (finite-source queue), "
                     "down from 52");
+}
+
+TEST(PoolEngine, KneeCostSpansWhatTheHostCpuFigureSpans) {
+    // bench/RESULTS.md, run 21, the sleep workload's third step: a pool of 29 ran the first
+    // 4.2 s of a 15 s window (1263 tx/s over the whole window, 18 945 transactions) and
+    // closed; the pool of 60 that replaced it ran 6504 tx/s over the last 10.8 s. The host
+    // CPU read 77.2 % over the 15 s.
+    PoolGroupFacts replaced = local_sleep_pool(1263, 0.00625, 0, 5.5, 0.2, 0.1, 0.014);
+    replaced.identity.application = "sleep_29";
+    replaced.window_seconds = 15;
+    replaced.window_samples = 150;
+    PoolGroupFacts now = local_sleep_pool(6504, 0.008617, 60, 56.9, 0.33, 0.287, 0.012);
+    now.window_seconds = 10.8;
+    now.window_samples = 108;
+    const PoolPolicy policy = benchmark_policy();
+    ServerFacts server = server_with(2, 0.772);
+
+    // Without the span, the two rates add up to 7767 tx/s as if both had run the whole 15 s:
+    // 199 µs per transaction, 6.04 ms of sampled waits fitted to 7.3 ms and a knee of 86,
+    // the step's recommendation in run 21 (in proportion, 79).
+    const PoolRecommendation summed = recommend_pools({replaced, now}, server, policy).pools.at(1);
+    EXPECT_CONTAINS(summed.reason,
+                    "at 199 µs of host CPU per transaction (77.2 % of 2 CPUs over "
+                    "7767 tx/s) and 7.3 ms away from them, 86 connections");
+    EXPECT_EQ(summed.pool_size, 79);
+
+    // Over the 15 s the CPU was charged: 89 188 transactions, 5946 tx/s, 260 µs each. The
+    // pool connected now kept 84.4 % of the CPUs busy at that cost, which 8.53 ms away fit;
+    // their knee is 78, and in proportion to its 60 connections 69 bring the CPUs to 98 %:
+    // within the knee's noise of the 60, which stay.
+    server.cpu_window_seconds = 15;
+    const PoolRecommendation spanned = recommend_pools({replaced, now}, server, policy).pools.at(1);
+    EXPECT_CONTAINS(spanned.reason,
+                    "the share of the CPUs the pools now connected keep busy (84.4 %: their "
+                    "6504 tx/s at the cost per transaction below), lower than 6.04 ms of "
+                    "sampled waits predicts, fits 8.53 ms away from the CPUs per transaction; "
+                    "at 260 µs of host CPU per transaction (77.2 % of 2 CPUs over 5946 tx/s) "
+                    "and 8.53 ms away from them, 78 connections keep the CPUs 98 % busy");
+    EXPECT_CONTAINS(spanned.reason,
+                    "its 60 keep 84.4 % of the CPUs busy, so 69 bring them to 98 %, short of "
+                    "the model's knee, which extrapolates from a host below saturation, within "
+                    "15 % of the 60 open connections, which stay");
+    EXPECT_EQ(spanned.pool_size, 60);
+
+    // A window every pool ran through is the same either way.
+    PoolGroupFacts steady = now;
+    steady.window_seconds = 15;
+    steady.window_samples = 150;
+    const PoolRecommendation alone = recommend_pools({steady}, server, policy).pools.at(0);
+    server.cpu_window_seconds = 0;
+    EXPECT_EQ(recommend_pools({steady}, server, policy).pools.at(0).reason, alone.reason);
+    EXPECT_CONTAINS(alone.reason, "the host CPU, lower than");
 }
 
 TEST(PoolEngine, HighUtilisationCountsAsCensoredBelowTheSaturationShare) {
