@@ -1,6 +1,8 @@
--- An installation of 1.0 updated with ALTER EXTENSION ... UPDATE ends with exactly the
--- objects of a fresh install of the current version (signatures, definitions, volatility,
--- configuration, privileges, comments), and its functions work afterwards.
+-- An installation of 1.0 updated step by step with ALTER EXTENSION ... UPDATE ends with
+-- exactly the objects of a fresh install of the current version (signatures, definitions,
+-- volatility, configuration, privileges, comments), and its functions work at each step.
+-- A fresh install runs the same scripts (pool_optimizer--1.0.sql, then the updates) in one
+-- go; should a later version ship a script of its own, this catches it drifting.
 SELECT extversion AS fresh_version FROM pg_extension WHERE extname = 'pool_optimizer';
 SELECT source, target, path FROM pg_extension_update_paths('pool_optimizer')
 WHERE path IS NOT NULL ORDER BY source, target;
@@ -28,6 +30,14 @@ SELECT to_regprocedure('pool_overview()') IS NULL AS no_overview_in_1_0,
        count(*) AS objects_in_1_0 FROM extension_objects;
 SELECT count(*) > 0 AS works_in_1_0 FROM pool_metrics();
 
+-- 1.1 keeps 1.0's pool_metrics() shape: the library answers each version in its own.
+ALTER EXTENSION pool_optimizer UPDATE TO '1.1';
+SELECT extversion AS intermediate_version FROM pg_extension WHERE extname = 'pool_optimizer';
+SELECT count(*) > 0 AS works_in_1_1, count(*) = count(last_seen) AS old_shape
+FROM pool_metrics();
+SELECT pg_get_function_arguments('pool_metrics()'::regprocedure) ~ 'OUT last_seen timestamp with time zone$'
+    AS ends_at_last_seen_in_1_1;
+
 ALTER EXTENSION pool_optimizer UPDATE;
 SELECT extversion AS updated_version FROM pg_extension WHERE extname = 'pool_optimizer';
 
@@ -39,9 +49,17 @@ UNION ALL
  EXCEPT SELECT 'only in fresh install', * FROM extension_objects)
 ORDER BY 1, 2;
 
--- The new function keeps the privilege model: pg_monitor reads, PUBLIC does not.
+-- pool_metrics() has its 1.2 columns, and answers them.
+SELECT bool_and(on_cpu BETWEEN 0 AND active) AS on_cpu_within_active,
+       bool_and(waiting_on_lwlock BETWEEN 0 AND active) AS lwlock_within_active
+FROM pool_metrics();
+
+-- The new and re-created functions keep the privilege model: pg_monitor reads, PUBLIC
+-- does not.
 SELECT has_function_privilege('pg_monitor', 'pool_overview()', 'EXECUTE') AS monitor_executes,
        has_function_privilege('public', 'pool_overview()', 'EXECUTE') AS public_executes,
+       has_function_privilege('pg_monitor', 'pool_metrics()', 'EXECUTE') AS monitor_reads_metrics,
+       has_function_privilege('public', 'pool_metrics()', 'EXECUTE') AS public_reads_metrics,
        has_function_privilege('pg_monitor', 'pool_optimizer_reset()', 'EXECUTE')
            AS monitor_resets;
 
@@ -74,3 +92,11 @@ SELECT o.health_warnings = (SELECT count(*) FROM pool_health() WHERE status = 'w
 FROM pool_overview() AS o;
 RESET ROLE;
 DROP ROLE pool_upgrade_watcher;
+
+-- A version between installs the same way: 1.0's script, then the updates up to it.
+DROP EXTENSION pool_optimizer;
+CREATE EXTENSION pool_optimizer VERSION '1.1';
+SELECT extversion AS installed_version FROM pg_extension WHERE extname = 'pool_optimizer';
+SELECT to_regprocedure('pool_overview()') IS NOT NULL AS overview_in_1_1;
+DROP EXTENSION pool_optimizer;
+CREATE EXTENSION pool_optimizer;

@@ -11,6 +11,7 @@
 
 extern "C" {
 PG_FUNCTION_INFO_V1(pool_metrics);
+PG_FUNCTION_INFO_V1(pool_metrics_1_2);
 PG_FUNCTION_INFO_V1(pool_samples);
 PG_FUNCTION_INFO_V1(pool_database_stats);
 PG_FUNCTION_INFO_V1(pool_optimizer_status);
@@ -33,7 +34,14 @@ struct MetricsRow {
     int64_t first_seen_micros, last_seen_micros;
 };
 
-Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
+// The result shapes pool_metrics() has had: the SQL definition of each extension version
+// names the C symbol of its shape, so a database not yet updated keeps getting its own.
+enum class MetricsShape {
+    v1_0,  // 1.0 and 1.1
+    v1_2,  // + on_cpu, waiting_on_lwlock
+};
+
+Datum pool_metrics_rows(FunctionCallInfo fcinfo, MetricsShape shape) {
     const SharedView &view = require_shared("pool_metrics");
     compat::init_materialized_srf(fcinfo);
     // Not zeroed: only the rows filled are touched.
@@ -84,6 +92,10 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo) {
         row.int8(int64(g.transactions));
         row.timestamp(g.first_seen_micros);
         row.timestamp(g.last_seen_micros);
+        if (shape == MetricsShape::v1_2) {
+            row.int4(g.now.on_cpu);
+            row.int4(g.now.waiting_on_lwlock);
+        }
         row.emit(fcinfo);
     }
     return Datum(0);
@@ -232,7 +244,13 @@ Datum pool_optimizer_reset_rows(FunctionCallInfo fcinfo) {
 }  // namespace
 
 extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
-    return guarded<Datum>("pool_metrics", [&] { return pool_metrics_rows(fcinfo); });
+    return guarded<Datum>("pool_metrics",
+                          [&] { return pool_metrics_rows(fcinfo, MetricsShape::v1_0); });
+}
+
+extern "C" Datum pool_metrics_1_2(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_metrics",
+                          [&] { return pool_metrics_rows(fcinfo, MetricsShape::v1_2); });
 }
 
 extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {

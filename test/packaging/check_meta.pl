@@ -2,9 +2,9 @@
 # META.json against the PGXN Meta Spec 1.0.0 (https://pgxn.org/spec/): the required keys,
 # semantic versions, a known license, the shape of provides, prereqs and resources. And
 # against the rest of the tree: the release version follows the control file's
-# default_version, the provided file is that version's install script and is in the
-# Makefile's DATA, the PostgreSQL floor is compat.hpp's, and debian/ ships the same
-# upstream version for the same PostgreSQL versions.
+# default_version, the provided file is the install script, updates lead from it to that
+# version, every script is in the Makefile's DATA, the PostgreSQL floor is compat.hpp's,
+# and debian/ ships the same upstream version for the same PostgreSQL versions.
 use strict;
 use warnings;
 use JSON::PP;
@@ -72,8 +72,22 @@ ok($default, "control file default_version $default");
 my ($major, $minor) = $meta->{version} =~ /^(\d+)\.(\d+)\./;
 is("$major.$minor", $default, 'META version is the extension version with a patch level');
 is($provides{pool_optimizer}{version}, $meta->{version}, 'provides the release version');
-is($provides{pool_optimizer}{file}, "pool_optimizer--$default.sql",
-    'the provided file is the install script of default_version');
+# One install script, as pg_stat_statements ships: CREATE EXTENSION runs it and then the
+# update scripts up to default_version, so no second copy of the objects can drift.
+my @install_scripts = map { s{^\Q$root\E/}{}r }
+    grep { !/--[^\/]*--/ } glob("$root/pool_optimizer--*.sql");
+is(scalar @install_scripts, 1, "one install script: @install_scripts");
+is($provides{pool_optimizer}{file}, $install_scripts[0],
+    'the provided file is the install script');
+my ($chain) = ($install_scripts[0] // '') =~ /^pool_optimizer--(.+)\.sql$/;
+my @steps;
+while (defined $chain && $chain ne $default) {
+    my @next = map { m{--\Q$chain\E--(.+)\.sql$} ? $1 : () } glob("$root/pool_optimizer--$chain--*.sql");
+    last unless @next == 1;
+    push @steps, "$chain--$next[0]";
+    $chain = $next[0];
+}
+is($chain, $default, "update scripts lead from the install script to $default (@steps)");
 
 my $makefile = slurp('Makefile');
 my ($data) = $makefile =~ /^DATA\s*=\s*(.*)$/m;

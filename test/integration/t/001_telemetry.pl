@@ -82,6 +82,20 @@ is($node->safe_psql('postgres', q{
     "app_alpha|postgres|$superuser|t|1\napp_beta|postgres|$superuser|t|1",
     'one group per application, identified by database, role and a null (Unix socket) address');
 
+# A statement computing on a CPU, with no wait event, counts in on_cpu; the sessions above
+# (asleep, idle, waiting on a heavyweight lock) count in neither on_cpu nor
+# waiting_on_lwlock.
+my $spinner = session($node, 'app_gamma');
+start_blocking($spinner, 'DO $$BEGIN LOOP END LOOP; END$$;');
+poll_metric('on_cpu', 'app_gamma', '1', 'a statement computing on a CPU counts in on_cpu');
+is($node->safe_psql('postgres', q{
+    SELECT string_agg(format('%s:%s/%s', application_name, on_cpu, waiting_on_lwlock), ' '
+                      ORDER BY application_name)
+    FROM pool_metrics() WHERE application_name IN ('app_alpha', 'app_beta')}),
+    'app_alpha:0/0 app_beta:0/0',
+    'sleeping, idle and lock-waiting sessions are neither on a CPU nor on an LWLock');
+end_sessions($node, ['app_gamma'], $spinner);
+
 ###############################################################################
 note '2. sample ring and collector status';
 
