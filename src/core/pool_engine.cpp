@@ -40,7 +40,6 @@ constexpr double kMediumConfidenceCoverage = 0.25;
 constexpr double kDefaultTargetWaitProbability = 0.05;
 constexpr double kDefaultEvaluationWindowSeconds = 300;
 
-// The server's setting, or the role's or database's own where one is set.
 // The host's CPU cost per transaction over the window (cpu_knee.hpp). Each group's rate
 // spans the part of the window it was seen in; its transactions, not its rate, add up to
 // the window's throughput.
@@ -61,6 +60,7 @@ HostCpuCost host_cpu_cost_of(const std::vector<PoolGroupFacts> &groups, const Se
     return host_cpu_cost(host_cpu, server.usable_cpus, transactions / span, connected_rates);
 }
 
+// The server's setting, or the role's or database's own where one is set.
 double effective_timeout(const std::optional<double> &group_value, double server_value) {
     return finite_non_negative(group_value ? *group_value : server_value);
 }

@@ -844,6 +844,16 @@ TEST(PoolEngine, GarbageFiguresStillGiveABoundedRow) {
     EXPECT_FALSE(row.reason.empty());
     EXPECT_FALSE(result.budget.fits);
 
+    // A known CPU figure over a span that is not a number, or infinite, leaves the cost
+    // unknown rather than infinite or negative.
+    for (const double span : {nan, std::numeric_limits<double>::infinity(), -5.0}) {
+        ServerFacts spanned = server_with(2, 0.7);
+        spanned.cpu_window_seconds = span;
+        const PoolRecommendation bounded = recommend_pools({facts}, spanned, policy).pools.at(0);
+        EXPECT_EQ(bounded.pool_size, 1);
+        EXPECT_TRUE(std::isfinite(bounded.wait_probability));
+    }
+
     const PoolPolicy effective = effective_policy(policy);
     EXPECT_EQ(effective.min_pool_size, 1);
     EXPECT_EQ(effective.max_pool_size, 1);
