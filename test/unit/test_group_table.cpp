@@ -34,8 +34,13 @@ struct Table {
 
 BackendObservation backend(const char *application, int32_t pid, SessionState state,
                            bool waiting = false) {
-    return BackendObservation{make_group_key("db", "role", application, ""), pid, state, waiting,
-                              state == SessionState::active && !waiting};
+    return BackendObservation{make_group_key("db", "role", application, ""), pid,  state, waiting,
+                              state == SessionState::active && !waiting,     false};
+}
+
+// A counter slot whose owner has had it from the start: nothing below belongs to another.
+SlotReading slot(int32_t pid, uint64_t transactions, uint64_t busy_micros) {
+    return SlotReading{pid, transactions, busy_micros, 0, 0};
 }
 
 BackendObservation on_lwlock(const char *application, int32_t pid) {
@@ -142,17 +147,19 @@ TEST(GroupTable, SessionsStartedAndEndedFromPidChanges) {
 TEST(GroupTable, SlotDeltasCreditTheOwnerAndSurviveItsExit) {
     Table t(4);
     // First reading only sets the baseline: history before the worker started is not counted.
-    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 500, 9000}, {0, 0, 0}});
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)},
+             {slot(10, 500, 9000), slot(0, 0, 0)});
     EXPECT_EQ(t.find("a")->totals.transactions, 0u);
     t.sample(2 * kSecond,
              {backend("a", 10, SessionState::idle), backend("b", 11, SessionState::idle)},
-             {{10, 520, 9400}, {11, 3, 300}});
+             {slot(10, 520, 9400), slot(11, 3, 300)});
     EXPECT_EQ(t.find("a")->totals.transactions, 20u);
     EXPECT_EQ(t.find("a")->totals.busy_micros, 400u);
     EXPECT_EQ(t.find("b")->totals.transactions, 3u);
     // Backend 11 ran two more transactions and exited before the next sample: they still
     // reach its group.
-    t.sample(3 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 520, 9400}, {11, 5, 500}});
+    t.sample(3 * kSecond, {backend("a", 10, SessionState::idle)},
+             {slot(10, 520, 9400), slot(11, 5, 500)});
     EXPECT_EQ(t.find("b")->totals.transactions, 5u);
     GroupFigures f = figures_of(*t.find("a"), 3 * kSecond);
     EXPECT_DOUBLE_EQ(f.mean_hold_micros, 20.0);
@@ -191,14 +198,14 @@ TEST(GroupTable, FullTableEvictsTheLeastRecentlySeenIdleGroup) {
 
 TEST(GroupTable, ResetEmptiesTheTableAndRebaselinesTheSlots) {
     Table t(4);
-    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 100, 1000}});
-    t.sample(2 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 110, 1100}});
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 100, 1000)});
+    t.sample(2 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 110, 1100)});
     // Five transactions after the last sample and before the reset are not counted after it.
-    SlotReading at_reset{10, 115, 1150};
+    const SlotReading at_reset = slot(10, 115, 1150);
     t.writer->reset(3 * kSecond, &at_reset, 1);
     EXPECT_EQ(t.header.in_use, 0u);
     EXPECT_EQ(t.find("a"), nullptr);
-    t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 117, 1170}});
+    t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 117, 1170)});
     EXPECT_EQ(t.find("a")->totals.transactions, 2u);
 }
 
@@ -238,9 +245,9 @@ TEST(GroupTable, ASlotTakenOverBetweenSamplesSplitsItsCountsAtTheTakeover) {
 
 TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {
     Table t(1);
-    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 0, 0}});
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 0, 0)});
     // Backend 10 exits; "b" takes the only entry; the slot's late transactions belonged to "a".
-    t.sample(2 * kSecond, {backend("b", 11, SessionState::idle)}, {{10, 5, 500}});
+    t.sample(2 * kSecond, {backend("b", 11, SessionState::idle)}, {slot(10, 5, 500)});
     EXPECT_EQ(t.find("a"), nullptr);
     EXPECT_EQ(t.find("b")->totals.transactions, 0u);
 }
@@ -259,8 +266,8 @@ TEST(GroupTable, RecentEventsCountFromTheCurrentOrThePreviousWindow) {
 
 TEST(GroupTable, ALoadedTableKeepsTotalsAndStartsFreshWindows) {
     Table before(4);
-    before.sample(10 * kSecond, {backend("a", 1, SessionState::active)}, {{1, 5, 500}});
-    before.sample(11 * kSecond, {backend("a", 1, SessionState::active)}, {{1, 9, 900}});
+    before.sample(10 * kSecond, {backend("a", 1, SessionState::active)}, {slot(1, 5, 500)});
+    before.sample(11 * kSecond, {backend("a", 1, SessionState::active)}, {slot(1, 9, 900)});
     before.entries[0].adapted_pool_size = 7;
     const GroupTotals totals = before.find("a")->totals;
     ASSERT_EQ(totals.transactions, 4u);
@@ -286,8 +293,8 @@ TEST(GroupTable, ALoadedTableKeepsTotalsAndStartsFreshWindows) {
     // A worker on the new server finds the group again and adds to its totals; the
     // counter slots of the new server start from zero and only set the baseline first.
     after.writer = std::make_unique<GroupTableWriter>(&after.header, after.entries.data());
-    after.sample(100 * kSecond, {backend("a", 50, SessionState::idle)}, {{50, 1, 10}});
-    after.sample(101 * kSecond, {backend("a", 50, SessionState::idle)}, {{50, 3, 30}});
+    after.sample(100 * kSecond, {backend("a", 50, SessionState::idle)}, {slot(50, 1, 10)});
+    after.sample(101 * kSecond, {backend("a", 50, SessionState::idle)}, {slot(50, 3, 30)});
     EXPECT_EQ(after.header.in_use, 1u);
     EXPECT_EQ(after.find("a")->totals.transactions, totals.transactions + 2);
     EXPECT_EQ(after.find("a")->now.connections, 1);

@@ -12,16 +12,16 @@ namespace {
 constexpr int64_t kSecond = 1'000'000;
 
 BackendObservation busy_on_cpu(int32_t pid) {
-    return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::active,
-                              false, true};
+    return BackendObservation{
+        make_group_key("db", "role", "app", ""), pid, SessionState::active, false, true, false};
 }
 BackendObservation busy_on_lwlock(int32_t pid) {
     return BackendObservation{
         make_group_key("db", "role", "app", ""), pid, SessionState::active, false, false, true};
 }
 BackendObservation idle(int32_t pid) {
-    return BackendObservation{make_group_key("db", "role", "app", ""), pid, SessionState::idle,
-                              false, false};
+    return BackendObservation{
+        make_group_key("db", "role", "app", ""), pid, SessionState::idle, false, false, false};
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
         int64_t now = (100 + second) * kSecond;
         writer.begin_sample(now, 10 * kSecond);
         BackendObservation backends[] = {busy_on_cpu(1), idle(2)};
-        SlotReading slot{1, transactions, busy};
+        SlotReading slot{1, transactions, busy, 0, 0};
         writer.record_sample(backends, 2, &slot, 1, now);
         transactions += 10;
         busy += 1'000'000;

@@ -287,9 +287,10 @@ TEST(SmallestPopulation, IsTheFirstToReachTheTarget) {
             const int32_t population =
                 smallest_population_for_utilisation(0.0055, 0.0003, servers, target);
             EXPECT_GE(finite_source_utilisation(population, 0.0055, 0.0003, servers), target);
-            if (population > 1)
+            if (population > 1) {
                 EXPECT_LT(finite_source_utilisation(population - 1, 0.0055, 0.0003, servers),
                           target);
+            }
         }
     }
 }
