@@ -34,8 +34,9 @@ struct Table {
 
 BackendObservation backend(const char *application, int32_t pid, SessionState state,
                            bool waiting = false) {
-    return BackendObservation{make_group_key("db", "role", application, ""), pid,  state, waiting,
-                              state == SessionState::active && !waiting,     false};
+    const bool on_cpu = state == SessionState::active && !waiting;
+    return BackendObservation{
+        make_group_key("db", "role", application, ""), pid, state, waiting, on_cpu, false};
 }
 
 // A counter slot whose owner has had it from the start: nothing below belongs to another.
