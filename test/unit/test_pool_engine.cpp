@@ -812,6 +812,22 @@ TEST(PoolEngine, Baselines) {
     EXPECT_EQ(cores_times_two_plus_spindles(2.0000001, 0), 6);
 }
 
+TEST(PoolEngine, ACpuSpanThatIsNotANumberIsNoSpan) {
+    // A span that is NaN, infinite or negative tells nothing: the summed rates stand in, as
+    // when no span is known. Divided by an infinite span, the window's transactions would
+    // make the cost unknown and drop the knee from the reason.
+    const PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
+    ServerFacts server = server_with(2, 0.582);
+    const PoolRecommendation no_span = only_row(facts, server, benchmark_policy());
+    EXPECT_CONTAINS(no_span.reason, "connections keep the CPUs 98 % busy");
+    for (const double span : {std::nan(""), std::numeric_limits<double>::infinity(), -5.0}) {
+        server.cpu_window_seconds = span;
+        const PoolRecommendation row = only_row(facts, server, benchmark_policy());
+        EXPECT_EQ(row.pool_size, no_span.pool_size) << span;
+        EXPECT_EQ(row.reason, no_span.reason) << span;
+    }
+}
+
 TEST(PoolEngine, GarbageFiguresStillGiveABoundedRow) {
     const double nan = std::nan("");
     PoolGroupFacts facts;
@@ -843,16 +859,6 @@ TEST(PoolEngine, GarbageFiguresStillGiveABoundedRow) {
     EXPECT_TRUE(std::isfinite(row.wait_probability));
     EXPECT_FALSE(row.reason.empty());
     EXPECT_FALSE(result.budget.fits);
-
-    // A known CPU figure over a span that is not a number, or infinite, leaves the cost
-    // unknown rather than infinite or negative.
-    for (const double span : {nan, std::numeric_limits<double>::infinity(), -5.0}) {
-        ServerFacts spanned = server_with(2, 0.7);
-        spanned.cpu_window_seconds = span;
-        const PoolRecommendation bounded = recommend_pools({facts}, spanned, policy).pools.at(0);
-        EXPECT_EQ(bounded.pool_size, 1);
-        EXPECT_TRUE(std::isfinite(bounded.wait_probability));
-    }
 
     const PoolPolicy effective = effective_policy(policy);
     EXPECT_EQ(effective.min_pool_size, 1);
