@@ -1,6 +1,7 @@
 #include "core/cpu_knee.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/pool_support.hpp"
 #include "core/queueing.hpp"
@@ -50,8 +51,9 @@ int32_t proportional_knee_connections(int32_t connections, double own_utilisatio
     if (!(room > own)) return connections;
     const double needed = connections * room / own;
     if (needed > limit) return limit + 1;
-    return std::max<int32_t>(connections,
-                             static_cast<int32_t>(pool_support::floor_tolerant(needed)));
+    // The nearest whole pool: 3.9 connections' worth is 4 (3, rounded down, would stall a pool
+    // one connection short of its knee), 3.3 is 3.
+    return std::max<int32_t>(connections, static_cast<int32_t>(std::llround(needed)));
 }
 
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,

@@ -40,6 +40,9 @@ struct HostCpuCost {
     // connections no longer compete for the cores.
     double connected_transactions_per_second = 0;
     double connected_utilisation = 0;
+    // The CPU figure spans only the part of the window since the last pool opened or
+    // closed (connected_span.hpp), not the whole window.
+    bool since_pools_changed = false;
 
     bool known() const noexcept { return seconds_per_transaction > 0.0; }
 };
@@ -56,8 +59,9 @@ HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
 // cost is unknown. At least 1.
 int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit) noexcept;
 
-// The connections at which a pool whose connections mostly wait brings the CPUs to
-// kKneeCpuBusyShare, if the CPU it uses grows in proportion to its connections (each one
+// The connections (the nearest whole number) at which a pool whose connections mostly wait
+// brings the CPUs to kKneeCpuBusyShare, if the CPU it uses grows in proportion to its
+// connections (each one
 // completes a transaction per away + CPU time) and the other pools' use stays as it is:
 // `own_utilisation` is the pool's (its rate × the cost ÷ cores), `other_utilisation` the
 // rest of the connected pools'. The cautious reading of a host below saturation, where

@@ -56,10 +56,10 @@ double away_seconds(const Assessment &assessment) {
 }
 
 bool knee_within_noise(int64_t knee, int64_t open) {
-    return knee != open && knee >= floor_tolerant(open * (1.0 - kKneeNoiseShare)) &&
-           knee <= std::ceil(open * (1.0 + kKneeNoiseShare));
+    // The band rounded to whole connections: one more than a pool of 2 is 50 %, not noise.
+    const int64_t band = std::llround(kKneeNoiseShare * open);
+    return knee != open && knee >= open - band && knee <= open + band;
 }
-
 void note_knee_within_noise(Notes &notes, int64_t open) {
     notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
                  " open connections, which stay: the knee moves that much between windows");
@@ -70,8 +70,9 @@ void note_knee_within_noise(Notes &notes, int64_t open) {
 void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
     notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
                  percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
-                 number(cost.transactions_per_second), " tx/s) and ", duration(away),
-                 " away from them, ");
+                 number(cost.transactions_per_second), " tx/s",
+                 cost.since_pools_changed ? " since the last pool opened or closed" : "", ") and ",
+                 duration(away), " away from them, ");
     if (knee > limit)
         notes.extend("more than ", limit, " connections");
     else
@@ -186,7 +187,11 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         at_ceiling && !row.cpu_bound && !row.lock_bound && !lock_contended && row.connections > 0;
     if (!row.demand_censored) return;
     add_ceiling();
-    if (host_cpu) assessment.notes.extend(" while the host CPU was at ", percent(*host_cpu));
+    if (host_cpu) {
+        assessment.notes.extend(" while the host CPU was at ", percent(*host_cpu));
+        if (cost.since_pools_changed)
+            assessment.notes.extend(" since the last pool opened or closed");
+    }
     assessment.notes.extend(": the pool capped the demand, so the measured load is only a floor");
     int64_t grown = kCensoredGrowthFactor * row.connections;
     bool held_by_cpu = false;

@@ -130,8 +130,9 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
     for (size_t i = 0; i < bound.size(); ++i) {
         Assessment &assessment = *bound[i];
         assessment.notes.add(
-            "CPU is the bottleneck: host CPU at ", percent(host_cpu), " with ",
-            percent(assessment.on_cpu_share),
+            "CPU is the bottleneck: host CPU at ", percent(host_cpu),
+            server.cpu_of_connected_pools_only ? " since the last pool opened or closed" : "",
+            " with ", percent(assessment.on_cpu_share),
             assessment.on_cpu_share_estimated ? " (estimated, wait events unknown)" : "",
             " of busy connections on CPU");
         if (assessment.client_here_share > 0.0)

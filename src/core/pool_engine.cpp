@@ -42,7 +42,8 @@ constexpr double kDefaultEvaluationWindowSeconds = 300;
 
 // The host's CPU cost per transaction over the window (cpu_knee.hpp). Each group's rate
 // spans the part of the window it was seen in; its transactions, not its rate, add up to
-// the window's throughput.
+// the window's throughput. A CPU figure of the connected pools' own span is charged to
+// their rates alone: each ran through all of it.
 HostCpuCost host_cpu_cost_of(const std::vector<PoolGroupFacts> &groups, const ServerFacts &server,
                              const std::optional<double> &host_cpu) {
     double transactions = 0.0, summed_rates = 0.0, connected_rates = 0.0;
@@ -52,6 +53,11 @@ HostCpuCost host_cpu_cost_of(const std::vector<PoolGroupFacts> &groups, const Se
         transactions += rate * finite_non_negative(facts.window_seconds);
         summed_rates += rate;
         if (facts.connections > 0) connected_rates += rate;
+    }
+    if (server.cpu_of_connected_pools_only) {
+        HostCpuCost cost = host_cpu_cost(host_cpu, server.usable_cpus, connected_rates);
+        cost.since_pools_changed = true;
+        return cost;
     }
     const double span = finite_non_negative(server.cpu_window_seconds);
     // Without the span the summed rates stand in, and the connected pools' share is not

@@ -80,6 +80,10 @@ struct ServerFacts {
     // The span cpu_utilisation was averaged over, from the window's start to its end (or
     // now); 0 = unknown, when the groups' own rates are summed instead.
     double cpu_window_seconds = 0;
+    // cpu_utilisation covers only the part of the window in which the groups with
+    // connections now ran and no other (connected_span.hpp): their rates alone make up the
+    // throughput it is charged to, and cpu_window_seconds is that part.
+    bool cpu_of_connected_pools_only = false;
     int32_t max_connections = 100;
     // superuser_reserved_connections, plus reserved_connections from PostgreSQL 16.
     int32_t reserved_connections = 3;

@@ -24,6 +24,7 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
     span.key = entry.key;
     span.connections = entry.now.connections;
     span.adapted_pool_size = entry.adapted_pool_size;
+    span.last_seen_micros = entry.last_seen_micros;
     const BusyHistogram *parts[2];
     size_t part_count = 0;
     bool have_previous = header.previous_window_start_micros != 0;

@@ -35,6 +35,7 @@ struct GroupSpan {
     GroupTotals from;  // totals when the span began
     GroupTotals to;    // totals when it ended
     int64_t start_micros, end_micros;
+    int64_t last_seen_micros;  // the group's last sample with a connection, or last event
 };
 static_assert(std::is_trivially_copyable_v<GroupSpan>);
 

@@ -3,13 +3,19 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/connected_span.hpp"
 #include "core/pool_adaptation.hpp"
 #include "pg/compat.hpp"
 #include "pg/gucs.hpp"
+#include "pg/shared_reads.hpp"
 
 namespace poolopt::pg {
 
 namespace {
+
+// The samples averaged for the connected pools' CPU must cover this share of their span:
+// the ring drops the oldest samples, and a restarted sampler leaves a gap.
+constexpr double kMinCoveredShare = 0.8;
 
 template <size_t N>
 void copy_text(char (&out)[N], const std::string &text) {
@@ -50,18 +56,33 @@ std::optional<double> window_cpu(const HostFigures &host, core::FactsWindow wind
     return sum / double(samples);
 }
 
-// The span window_cpu averages over: the closed window, or it and the current one to now.
-double window_cpu_seconds(const PoolInputs &inputs, core::FactsWindow window) {
-    const core::GroupTableHeader &header = inputs.header;
+// The span window_cpu averages over: the closed window, or it and the current one to now;
+// empty when the completed window is asked for before one has closed.
+core::MicrosSpan window_span(const core::GroupTableHeader &header, int64_t now_micros,
+                             core::FactsWindow window) {
     const bool have_previous = header.previous_window_start_micros != 0;
-    int64_t start =
+    core::MicrosSpan span;
+    span.start_micros =
         have_previous ? header.previous_window_start_micros : header.window_start_micros;
-    int64_t end = inputs.now_micros;
-    if (window == core::FactsWindow::completed) {
-        if (!have_previous) return 0;
-        end = header.window_start_micros;
-    }
-    return end > start ? double(end - start) / 1e6 : 0;
+    span.end_micros = now_micros;
+    if (window == core::FactsWindow::completed)
+        span.end_micros = have_previous ? header.window_start_micros : span.start_micros;
+    return span;
+}
+
+double seconds_of(const core::MicrosSpan &span) {
+    return span.end_micros > span.start_micros ? double(span.end_micros - span.start_micros) / 1e6
+                                               : 0;
+}
+
+// The host CPU since the last pool opened or closed within the span, from the history ring
+// (lock-free); nothing when no pool did, or the ring no longer covers that part.
+std::optional<double> connected_pools_cpu(const SharedView &view, const core::MicrosSpan &part) {
+    core::SpanCpuAverage average(part);
+    view.history->for_each_since(
+        first_sample_since(view, part.start_micros + 1),
+        [&](uint64_t, const core::ServerSample &sample) { average.add(sample); });
+    return average.mean(kMinCoveredShare);
 }
 
 core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow window) {
@@ -75,7 +96,12 @@ core::ServerFacts server_facts(const PoolInputs &inputs, core::FactsWindow windo
     // queries: an estimate for the budget check, documented in the README.
     server.per_connection_memory_bytes = uint64_t(10) * 1024 * 1024 + uint64_t(work_mem) * 1024;
     server.cpu_utilisation = window_cpu(host, window);
-    server.cpu_window_seconds = window_cpu_seconds(inputs, window);
+    server.cpu_window_seconds = seconds_of(window_span(inputs.header, inputs.now_micros, window));
+    if (inputs.connected_cpu_valid) {
+        server.cpu_utilisation = inputs.connected_cpu_utilisation;
+        server.cpu_window_seconds = seconds_of(inputs.connected_span);
+        server.cpu_of_connected_pools_only = true;
+    }
     server.max_connections = MaxConnections;
     server.reserved_connections = compat::reserved_connections();
     server.other_connections = 0;
@@ -186,6 +212,17 @@ void copy_pool_inputs(const SharedView &view, core::FactsWindow window, int64_t 
     inputs->header = view.state->groups;
     inputs->host = view.state->host;
     LWLockRelease(view.lock);
+    inputs->connected_cpu_valid = false;
+    if (!inputs->host.valid) return;
+    const std::optional<core::MicrosSpan> part =
+        core::connected_span(inputs->groups, size_t(inputs->group_count),
+                             window_span(inputs->header, now_micros, window));
+    if (!part) return;
+    if (std::optional<double> cpu = connected_pools_cpu(view, *part)) {
+        inputs->connected_cpu_valid = true;
+        inputs->connected_cpu_utilisation = *cpu;
+        inputs->connected_span = *part;
+    }
 }
 
 const char *TextArena::put(const std::string &text, size_t limit) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "core/connected_span.hpp"
 #include "core/pool_config.hpp"
 #include "core/pool_facts.hpp"
 #include "core/workload_rules.hpp"
@@ -28,6 +29,11 @@ struct PoolInputs {
     DatabaseEntry *databases;
     int database_count;
     HostFigures host;
+    // The host CPU over the part of the span since the last pool opened or closed
+    // (core::connected_span), read from the history ring; set only when valid.
+    bool connected_cpu_valid;
+    double connected_cpu_utilisation;
+    core::MicrosSpan connected_span;
 };
 
 // palloc's and fills `inputs`; takes and releases the LWLock in shared mode. Each group

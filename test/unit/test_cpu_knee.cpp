@@ -117,8 +117,8 @@ TEST(FittedAwayTime, ReproducesTheConnectedPoolsShare) {
 }
 
 TEST(ProportionalKnee, ScalesTheConnectionsToTheCpusLeft) {
-    // 32 connections keeping 58.2 % of the CPUs busy: 32 × 98 / 58.2 = 53.9.
-    EXPECT_EQ(proportional_knee_connections(32, 0.582, 0.0, 96), 53);
+    // 32 connections keeping 58.2 % of the CPUs busy: 32 × 98 / 58.2 = 53.9, the nearest 54.
+    EXPECT_EQ(proportional_knee_connections(32, 0.582, 0.0, 96), 54);
     // Other pools keep 20 % busy: 32 × 78 / 40 = 62.4.
     EXPECT_EQ(proportional_knee_connections(32, 0.4, 0.2, 96), 62);
     // No room left, or already past it: the connections as they are.
@@ -129,7 +129,7 @@ TEST(ProportionalKnee, ScalesTheConnectionsToTheCpusLeft) {
     EXPECT_EQ(proportional_knee_connections(32, std::nan(""), 0.0, 96), 97);
     EXPECT_EQ(proportional_knee_connections(32, 0.1, 0.0, 96), 97);
     // Garbage in the other pools' share counts as none; at least one connection.
-    EXPECT_EQ(proportional_knee_connections(32, 0.582, std::nan(""), 96), 53);
+    EXPECT_EQ(proportional_knee_connections(32, 0.582, std::nan(""), 96), 54);
     EXPECT_EQ(proportional_knee_connections(0, 0.49, 0.0, 96), 2);
     EXPECT_EQ(proportional_knee_connections(5, 0.49, 0.0, 0), 2);
 }

@@ -382,13 +382,13 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
     // ms of host CPU per transaction (58.2 % of 2 CPUs over 4320 tx/s), the sampled 5.27 ms
     // away from the CPUs predict them 85 % busy at 32 connections; the host read 58.2 %,
     // which 7.03 ms fit. From those, 64 connections keep the CPUs 98 % busy; in proportion
-    // to the 32, 53 do (32 × 98 / 58.2), and the pool grows to those.
+    // to the 32, 54 do (32 × 98 / 58.2 = 53.9), and the pool grows to those.
     const PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
     const PoolPolicy policy = benchmark_policy();
     const PoolRecommendation row = only_row(facts, server_with(2, 0.582), policy);
     EXPECT_FALSE(row.cpu_bound);
     EXPECT_TRUE(row.demand_censored);
-    EXPECT_EQ(row.pool_size, 53);
+    EXPECT_EQ(row.pool_size, 54);
     EXPECT_CONTAINS(row.reason,
                     "1.14 % of busy connections on CPU and 73.9 % in waits that overlap CPU "
                     "work: the host CPU, lower than 5.27 ms of sampled waits predicts, fits "
@@ -396,8 +396,8 @@ TEST(PoolEngine, MostlyOffCpuPoolGrowsToTheCpusKnee) {
                     "transaction (58.2 % of 2 CPUs over 4320 tx/s) and 7.03 ms away from "
                     "them, 64 connections keep the CPUs 98 % busy (finite-source queue); the "
                     "CPU this pool uses grows in proportion to its connections: its 32 keep "
-                    "58.2 % of the CPUs busy, so 53 bring them to 98 %, short of the model's "
-                    "knee, which extrapolates from a host below saturation; growing to 53, "
+                    "58.2 % of the CPUs busy, so 54 bring them to 98 %, short of the model's "
+                    "knee, which extrapolates from a host below saturation; growing to 54, "
                     "the knee");
 
     // From a pool of 2 the knee, not four-fold, bounds the growth. The idle host's own
@@ -498,18 +498,23 @@ TEST(PoolEngine, KneeWithinItsNoiseKeepsTheOpenConnections) {
                     "down from 52");
 }
 
+// A group of the benchmark's 10 samples a second, seen for `seconds` of the window.
+PoolGroupFacts seen_for(PoolGroupFacts facts, const char *application, double seconds) {
+    facts.identity.application = application;
+    facts.window_seconds = seconds;
+    facts.window_samples = static_cast<uint64_t>(seconds * 10);
+    return facts;
+}
+
 TEST(PoolEngine, KneeCostSpansWhatTheHostCpuFigureSpans) {
     // bench/RESULTS.md, run 21, the sleep workload's third step: a pool of 29 ran the first
     // 4.2 s of a 15 s window (1263 tx/s over the whole window, 18 945 transactions) and
     // closed; the pool of 60 that replaced it ran 6504 tx/s over the last 10.8 s. The host
     // CPU read 77.2 % over the 15 s.
-    PoolGroupFacts replaced = local_sleep_pool(1263, 0.00625, 0, 5.5, 0.2, 0.1, 0.014);
-    replaced.identity.application = "sleep_29";
-    replaced.window_seconds = 15;
-    replaced.window_samples = 150;
-    PoolGroupFacts now = local_sleep_pool(6504, 0.008617, 60, 56.9, 0.33, 0.287, 0.012);
-    now.window_seconds = 10.8;
-    now.window_samples = 108;
+    const PoolGroupFacts replaced =
+        seen_for(local_sleep_pool(1263, 0.00625, 0, 5.5, 0.2, 0.1, 0.014), "sleep_29", 15);
+    const PoolGroupFacts now =
+        seen_for(local_sleep_pool(6504, 0.008617, 60, 56.9, 0.33, 0.287, 0.012), "sleep", 10.8);
     const PoolPolicy policy = benchmark_policy();
     ServerFacts server = server_with(2, 0.772);
 
@@ -524,8 +529,8 @@ TEST(PoolEngine, KneeCostSpansWhatTheHostCpuFigureSpans) {
 
     // Over the 15 s the CPU was charged: 89 188 transactions, 5946 tx/s, 260 µs each. The
     // pool connected now kept 84.4 % of the CPUs busy at that cost, which 8.53 ms away fit;
-    // their knee is 78, and in proportion to its 60 connections 69 bring the CPUs to 98 %:
-    // within the knee's noise of the 60, which stay.
+    // their knee is 78, and in proportion to its 60 connections 70 bring the CPUs to 98 %
+    // (69.7): past the knee's noise of the 60 (9 connections), so the pool grows to 70.
     server.cpu_window_seconds = 15;
     const PoolRecommendation spanned = recommend_pools({replaced, now}, server, policy).pools.at(1);
     EXPECT_CONTAINS(spanned.reason,
@@ -535,10 +540,10 @@ TEST(PoolEngine, KneeCostSpansWhatTheHostCpuFigureSpans) {
                     "at 260 µs of host CPU per transaction (77.2 % of 2 CPUs over 5946 tx/s) "
                     "and 8.53 ms away from them, 78 connections keep the CPUs 98 % busy");
     EXPECT_CONTAINS(spanned.reason,
-                    "its 60 keep 84.4 % of the CPUs busy, so 69 bring them to 98 %, short of "
-                    "the model's knee, which extrapolates from a host below saturation, within "
-                    "15 % of the 60 open connections, which stay");
-    EXPECT_EQ(spanned.pool_size, 60);
+                    "its 60 keep 84.4 % of the CPUs busy, so 70 bring them to 98 %, short of "
+                    "the model's knee, which extrapolates from a host below saturation; held to "
+                    "70, the knee");
+    EXPECT_EQ(spanned.pool_size, 70);
 
     // A window every pool ran through is the same either way.
     PoolGroupFacts steady = now;
@@ -548,6 +553,63 @@ TEST(PoolEngine, KneeCostSpansWhatTheHostCpuFigureSpans) {
     server.cpu_window_seconds = 0;
     EXPECT_EQ(recommend_pools({steady}, server, policy).pools.at(0).reason, alone.reason);
     EXPECT_CONTAINS(alone.reason, "the host CPU, lower than");
+}
+
+TEST(PoolEngine, APoolThatReplacedAnotherIsChargedItsOwnCpu) {
+    // bench/RESULTS.md, run 25, the sleep workload's second step from 96: the pool of 96
+    // closed 2 s into a 14 s window (4736 transactions in it) and a pool of 15 ran the last
+    // 10.5 s at 1693 tx/s. Over the 14 s the host CPU read 79 %; since the pool of 15
+    // opened, 90 %.
+    const PoolGroupFacts closed =
+        seen_for(local_sleep_pool(338.3, 0.0496, 0, 73.6, 0.9, 0.667, 0.021), "sleep_96", 14);
+    const PoolGroupFacts open =
+        seen_for(local_sleep_pool(1693, 0.00849, 15, 14.34, 0.6, 0.198, 0.0299), "sleep", 10.5);
+    const PoolPolicy policy = benchmark_policy();
+
+    // The whole window charges the pool of 15 with the cost of the 96 (983 µs per
+    // transaction), and an unsaturated host holds it in proportion to its 15: 18.
+    ServerFacts window = server_with(2, 0.79);
+    window.cpu_window_seconds = 14;
+    const PoolRecommendation mixed = recommend_pools({closed, open}, window, policy).pools.at(1);
+    EXPECT_CONTAINS(mixed.reason,
+                    "at 983 µs of host CPU per transaction (79 % of 2 CPUs over "
+                    "1608 tx/s)");
+    EXPECT_CONTAINS(mixed.reason, "its 15 keep 83.2 % of the CPUs busy, so 18 bring them");
+    EXPECT_EQ(mixed.pool_size, 18);
+
+    // Its own span: 1.06 ms per transaction on a saturated host, and 6.56 ms sampled away
+    // from the CPUs put the knee at 20.
+    ServerFacts own = server_with(2, 0.90);
+    own.cpu_window_seconds = 10.5;
+    own.cpu_of_connected_pools_only = true;
+    const PoolRecommendation mine = recommend_pools({closed, open}, own, policy).pools.at(1);
+    EXPECT_CONTAINS(mine.reason,
+                    "while the host CPU was at 90 % since the last pool opened or "
+                    "closed");
+    EXPECT_CONTAINS(mine.reason,
+                    "at 1.06 ms of host CPU per transaction (90 % of 2 CPUs over 1693 tx/s "
+                    "since the last pool opened or closed) and 6.56 ms away from them, 20 "
+                    "connections keep the CPUs 98 % busy");
+    EXPECT_EQ(mine.pool_size, 20);
+}
+
+TEST(PoolEngine, ASmallPoolShortOfItsKneeGrowsByWholeConnections) {
+    // The TPC-B-like workload from a pool of 2, with pgbench on the same 2 cores (bench/
+    // RESULTS.md, session 11's probe): its best pool there is 4. At 2 connections the host CPU
+    // read 59.6 %: in proportion 3.3 connections bring it to 98 %. One more connection is
+    // 50 % of the pool, not the knee's noise: the pool grows to 3.
+    const PoolPolicy policy = benchmark_policy();
+    PoolGroupFacts two = local_sleep_pool(1075, 0.00172, 2, 1.81, 0.818, 0.534, 0.119);
+    const PoolRecommendation from_two = only_row(two, server_with(2, 0.596), policy);
+    EXPECT_CONTAINS(from_two.reason, "its 2 keep 59.6 % of the CPUs busy, so 3 bring them to 98 %");
+    EXPECT_EQ(from_two.pool_size, 3);
+
+    // At 3 the host read 74.9 %: 3.9 connections' worth, the nearest whole pool is 4.
+    PoolGroupFacts three = local_sleep_pool(1631, 0.00169, 3, 2.81, 0.835, 0.453, 0.159);
+    const PoolRecommendation from_three = only_row(three, server_with(2, 0.749), policy);
+    EXPECT_CONTAINS(from_three.reason,
+                    "its 3 keep 74.9 % of the CPUs busy, so 4 bring them to 98 %");
+    EXPECT_EQ(from_three.pool_size, 4);
 }
 
 TEST(PoolEngine, HighUtilisationCountsAsCensoredBelowTheSaturationShare) {

@@ -254,7 +254,47 @@ for my $app (sort keys %clients) {
 note sprintf 'load lasted %d s', time - $load_started;
 
 ###############################################################################
-note '4. a maximum written but not yet reloaded';
+note '4. a pool that replaced another within the window';
+
+# The host CPU the engine charges a pool with is the pool's own: averaged from the moment it
+# opened, not over the window, which still holds the pool it replaced. A select-only pool
+# runs until a window closes and is stopped; a pool that sleeps inside its transactions
+# opens in its place. At the next window's close its recommendation reads the CPU since it
+# opened (the select-only pool is still in the window, as more than 2 % of its
+# transactions).
+my $sleep_script = $node->basedir . '/sleep.sql';
+PostgreSQL::Test::Utils::append_to_file($sleep_script,
+    "BEGIN;\nSELECT pg_sleep(0.01);\nEND;\n");
+$clients{app_replaced} = 2;
+$clients{app_replacing} = 2;
+my $evaluations_at_swap =
+  $node->safe_psql('postgres', 'SELECT evaluations FROM pool_optimizer_status()');
+start_bench('app_replaced', '-S');
+ok($node->poll_query_until('postgres',
+        "SELECT evaluations >= $evaluations_at_swap + 1 FROM pool_optimizer_status()"),
+    'a window closed while the select-only pool ran');
+$bench{app_replaced}{handle}->kill_kill;
+ok($node->poll_query_until('postgres',
+        q{SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'app_replaced'}),
+    'the select-only pool has closed');
+my $evaluations_swapped =
+  $node->safe_psql('postgres', 'SELECT evaluations FROM pool_optimizer_status()');
+start_bench('app_replacing', '-f', $sleep_script);
+ok($node->poll_query_until('postgres',
+        "SELECT evaluations >= $evaluations_swapped + 1 FROM pool_optimizer_status()"),
+    'the next window closed while the sleeping pool ran');
+my $replacing = $node->safe_psql('postgres', q{
+    SELECT r.connections || '|' || r.reason FROM pool_recommendations() r
+    WHERE r.application_name = 'app_replacing'
+      AND EXISTS (SELECT FROM pool_recommendations() o
+                  WHERE o.application_name = 'app_replaced' AND o.connections = 0)});
+note "app_replacing: $replacing";
+like($replacing, qr/^2\|.*the host CPU was at [\d.]+ % since the last pool opened or closed: the pool capped the demand/,
+    'with the replaced pool still in the window, the sleeping pool is judged by the CPU since it opened');
+$bench{app_replacing}{handle}->kill_kill;
+
+###############################################################################
+note '5. a maximum written but not yet reloaded';
 
 $node->safe_psql('postgres', q{
     ALTER SYSTEM RESET pool_optimizer.max_pool_size; SELECT pg_reload_conf()});
