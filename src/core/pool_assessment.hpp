@@ -1,7 +1,8 @@
 // The stages of recommend_pools (pool_engine.cpp) and what they pass along: one
 // Assessment per pool group with figures, shaped by each stage in turn.
 //   pool_load.cpp:        the offered load, Erlang C and the p95 floor;
-//   pool_bottlenecks.cpp: the group's bottleneck (CPU, locks, a censored pool, the knee);
+//   pool_bottlenecks.cpp: the group's bottleneck (CPU, locks, a censored pool);
+//   pool_knee.cpp:        the CPUs' knee for one pool, and the growth it allows;
 //   pool_cpu_limits.cpp:  the limits the CPUs set across all groups on a saturated host.
 // Internal to the engine: nothing outside src/core/pool_*.cpp includes it.
 #pragma once
@@ -43,6 +44,7 @@ void assess_load(Assessment &assessment, const PoolPolicy &policy);
 void assess_bottlenecks(Assessment &assessment, const std::optional<double> &host_cpu,
                         const HostCpuCost &cost, const PoolPolicy &policy);
 
+// The CPUs' knee for one pool (pool_knee.cpp).
 // Time per transaction away from the CPUs: in waits that overlap CPU work.
 double away_seconds(const Assessment &assessment);
 // A knee this close to the open connections leaves them as they are.
@@ -50,6 +52,32 @@ bool knee_within_noise(int64_t knee, int64_t open);
 void note_knee_within_noise(pool_support::Notes &notes, int64_t open);
 void note_knee(pool_support::Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
                int64_t limit);
+
+// The knee if the CPU the pool uses grows in proportion to its connections (cpu_knee.hpp).
+struct ProportionalKnee {
+    double own_utilisation = 0;
+    double other_utilisation = 0;
+    int64_t connections = 0;
+};
+
+// The CPUs' knee for one pool from this window: the finite-source queue on its away time
+// (sampled; below saturation fitted to the host CPU), a fitted knee held in proportion to
+// what the pool uses now. limit + 1 when past `limit`.
+struct PoolKnee {
+    double sampled_away = 0, away = 0;
+    int64_t limit = 0, model_knee = 0, knee = 0;
+    ProportionalKnee proportional{};
+    bool held_in_proportion = false;
+};
+PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
+                   int64_t limit);
+// "; 3 % of busy connections on CPU and 59 % in waits that overlap CPU work: [the fit;] at …
+// of host CPU per transaction …, N connections keep the CPUs 98 % busy[; in proportion …]".
+void note_pool_knee(pool_support::Notes &notes, const Assessment &assessment, const PoolKnee &knee,
+                    const HostCpuCost &cost);
+// Below saturation, holds a pool Erlang C would grow past its open connections to the knee.
+void hold_growth_to_knee(Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
+                         const PoolPolicy &policy);
 
 // Shares the measured CPU capacity among the CPU-bound pools; returns the capacity.
 int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFacts &server,

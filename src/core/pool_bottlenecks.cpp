@@ -5,16 +5,10 @@
 
 namespace poolopt::core::pool_stages {
 
-using pool_support::clamp_to_int32;
 using pool_support::client_on_this_host;
-using pool_support::duration;
-using pool_support::finite_non_negative;
 using pool_support::floor_tolerant;
 using pool_support::known_share;
-using pool_support::Notes;
-using pool_support::number;
 using pool_support::percent;
-using pool_support::plural;
 using pool_support::share;
 
 namespace {
@@ -43,90 +37,6 @@ constexpr double kCensoringUtilisation = 0.9;
 // enough that one window's overshoot stays bounded: the next window measures the real load and
 // shrinks it, and the CPU headroom below holds back pools whose connections work on the CPU.
 constexpr int64_t kCensoredGrowthFactor = 4;
-// A knee within this share of the open connections, above or below, leaves the pool as it
-// is: the CPU cost per transaction it rests on moves by more between windows at the same
-// pool size (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and
-// following it would make a steady load oscillate (64 → 69 → 52 in bench/RESULTS.md, run 17).
-constexpr double kKneeNoiseShare = 0.15;
-
-}  // namespace
-
-double away_seconds(const Assessment &assessment) {
-    return assessment.overlapping_share * finite_non_negative(assessment.facts->mean_hold_seconds);
-}
-
-bool knee_within_noise(int64_t knee, int64_t open) {
-    // The band rounded to whole connections: one more than a pool of 2 is 50 %, not noise.
-    const int64_t band = std::llround(kKneeNoiseShare * open);
-    return knee != open && knee >= open - band && knee <= open + band;
-}
-void note_knee_within_noise(Notes &notes, int64_t open) {
-    notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
-                 " open connections, which stay: the knee moves that much between windows");
-}
-
-// " at 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037 tx/s) and 7.53 ms away
-// from them, 59 connections keep the CPUs 98 % busy": the knee and the figures behind it.
-void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
-    notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
-                 percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
-                 number(cost.transactions_per_second), " tx/s",
-                 cost.since_pools_changed ? " since the last pool opened or closed" : "", ") and ",
-                 duration(away), " away from them, ");
-    if (knee > limit)
-        notes.extend("more than ", limit, " connections");
-    else
-        notes.extend(knee, " connection", plural(knee));
-    notes.extend(" keep the CPUs ", percent(kKneeCpuBusyShare), " busy (finite-source queue)");
-}
-
-namespace {
-
-// " the host CPU, lower than 5.27 ms of sampled waits predicts, fits 7.03 ms away from the
-// CPUs per transaction;", naming the connected pools' own share when it differs from the
-// window's: when a pool ran in part of the window only.
-void note_fitted_away(Notes &notes, double sampled_away, double away, const HostCpuCost &cost) {
-    if (std::abs(cost.connected_utilisation - cost.host_cpu) < 0.0005)
-        notes.extend(" the host CPU");
-    else
-        notes.extend(" the share of the CPUs the pools now connected keep busy (",
-                     percent(cost.connected_utilisation), ": their ",
-                     number(cost.connected_transactions_per_second),
-                     " tx/s at the cost per transaction below)");
-    notes.extend(", lower than ", duration(sampled_away), " of sampled waits predicts, fits ",
-                 duration(away), " away from the CPUs per transaction;");
-}
-
-// The knee if the CPU the pool uses grows in proportion to its connections (cpu_knee.hpp).
-struct ProportionalKnee {
-    double own_utilisation = 0;
-    double other_utilisation = 0;
-    int64_t connections = 0;
-};
-
-ProportionalKnee proportional_knee(const Assessment &assessment, const HostCpuCost &cost,
-                                   int64_t limit) {
-    ProportionalKnee knee;
-    const double rate = finite_non_negative(assessment.facts->transactions_per_second);
-    knee.own_utilisation = std::min(1.0, rate * cost.seconds_per_transaction / cost.cores);
-    knee.other_utilisation = std::max(0.0, cost.connected_utilisation - knee.own_utilisation);
-    knee.connections =
-        proportional_knee_connections(assessment.row.connections, knee.own_utilisation,
-                                      knee.other_utilisation, clamp_to_int32(limit));
-    return knee;
-}
-
-// "; the CPU this pool uses grows in proportion to its connections: its 32 keep 58.2 % of
-// the CPUs busy, so 53 bring them to 98 %, short of the model's knee, which extrapolates
-// from a host below saturation"
-void note_proportional_knee(Notes &notes, const ProportionalKnee &knee, int64_t open) {
-    notes.extend("; the CPU this pool uses grows in proportion to its connections: its ", open,
-                 " keep ", percent(knee.own_utilisation), " of the CPUs busy");
-    if (knee.other_utilisation > 0.0)
-        notes.extend(" (the other pools ", percent(knee.other_utilisation), ")");
-    notes.extend(", so ", knee.connections, " bring them to ", percent(kKneeCpuBusyShare),
-                 ", short of the model's knee, which extrapolates from a host below saturation");
-}
 
 }  // namespace
 
@@ -185,7 +95,10 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
     }
     row.demand_censored =
         at_ceiling && !row.cpu_bound && !row.lock_bound && !lock_contended && row.connections > 0;
-    if (!row.demand_censored) return;
+    if (!row.demand_censored) {
+        hold_growth_to_knee(assessment, cost, host_saturated, policy);
+        return;
+    }
     add_ceiling();
     if (host_cpu) {
         assessment.notes.extend(" while the host CPU was at ", percent(*host_cpu));
@@ -203,35 +116,18 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
         // in step with the pool, and a sampled share on CPU misses the short bursts between
         // waits. The knee, where the CPUs would be busy, is the bound, not four-fold: it is
         // computed from what this window measured, and the next one measures again.
-        const double sampled_away = away_seconds(assessment);
-        const double away =
-            host_saturated ? sampled_away
-                           : away_seconds_fitted_to_host_cpu(sampled_away, row.connections, cost);
-        const int64_t limit = std::max<int64_t>(grown, policy.max_pool_size);
-        const int64_t model_knee = cpu_knee_connections(away, cost, clamp_to_int32(limit));
-        int64_t knee = model_knee;
-        // Only a knee the model places within reach is held further back: past the limit
-        // the growth stays four-fold.
-        ProportionalKnee proportional{};
-        bool held_in_proportion = false;
-        if (away > sampled_away && model_knee <= limit) {
-            proportional = proportional_knee(assessment, cost, limit);
-            held_in_proportion = proportional.connections < model_knee;
-            if (held_in_proportion) knee = proportional.connections;
-        }
-        if (knee <= limit) {
-            kept_within_noise = knee > row.connections && knee_within_noise(knee, row.connections);
-            grown = kept_within_noise ? row.connections : std::max<int64_t>(knee, row.connections);
+        const PoolKnee knee = pool_knee(assessment, cost, host_saturated,
+                                        std::max<int64_t>(grown, policy.max_pool_size));
+        // Past the limit the growth stays four-fold.
+        if (knee.knee <= knee.limit) {
+            kept_within_noise =
+                knee.knee > row.connections && knee_within_noise(knee.knee, row.connections);
+            grown =
+                kept_within_noise ? row.connections : std::max<int64_t>(knee.knee, row.connections);
             held_by_cpu = true;
             knee_ceiling = grown;
         }
-        assessment.notes.extend(
-            "; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
-            percent(assessment.overlapping_share), " in waits that overlap CPU work:");
-        if (away > sampled_away) note_fitted_away(assessment.notes, sampled_away, away, cost);
-        note_knee(assessment.notes, away, cost, model_knee, limit);
-        if (held_in_proportion)
-            note_proportional_knee(assessment.notes, proportional, row.connections);
+        note_pool_knee(assessment.notes, assessment, knee, cost);
         if (kept_within_noise) note_knee_within_noise(assessment.notes, row.connections);
     } else if (!mostly_off_cpu && host_cpu && *host_cpu > 0.0) {
         // Busy connections scale the CPU they use; stop where it would reach saturation.

@@ -1,0 +1,154 @@
+#include "core/pool_assessment.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace poolopt::core::pool_stages {
+
+using pool_support::clamp_to_int32;
+using pool_support::duration;
+using pool_support::finite_non_negative;
+using pool_support::Notes;
+using pool_support::number;
+using pool_support::percent;
+using pool_support::plural;
+
+namespace {
+
+// A knee within this share of the open connections, above or below, leaves the pool as it
+// is: the CPU cost per transaction it rests on moves by more between windows at the same
+// pool size (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and
+// following it would make a steady load oscillate (64 → 69 → 52 in bench/RESULTS.md, run 17).
+constexpr double kKneeNoiseShare = 0.15;
+
+// " the host CPU, lower than 5.27 ms of sampled waits predicts, fits 7.03 ms away from the
+// CPUs per transaction;", naming the connected pools' own share when it differs from the
+// window's: when a pool ran in part of the window only.
+void note_fitted_away(Notes &notes, double sampled_away, double away, const HostCpuCost &cost) {
+    if (std::abs(cost.connected_utilisation - cost.host_cpu) < 0.0005)
+        notes.extend(" the host CPU");
+    else
+        notes.extend(" the share of the CPUs the pools now connected keep busy (",
+                     percent(cost.connected_utilisation), ": their ",
+                     number(cost.connected_transactions_per_second),
+                     " tx/s at the cost per transaction below)");
+    notes.extend(", lower than ", duration(sampled_away), " of sampled waits predicts, fits ",
+                 duration(away), " away from the CPUs per transaction;");
+}
+
+ProportionalKnee proportional_knee(const Assessment &assessment, const HostCpuCost &cost,
+                                   int64_t limit) {
+    ProportionalKnee knee;
+    const double rate = finite_non_negative(assessment.facts->transactions_per_second);
+    knee.own_utilisation = std::min(1.0, rate * cost.seconds_per_transaction / cost.cores);
+    knee.other_utilisation = std::max(0.0, cost.connected_utilisation - knee.own_utilisation);
+    knee.connections =
+        proportional_knee_connections(assessment.row.connections, knee.own_utilisation,
+                                      knee.other_utilisation, clamp_to_int32(limit));
+    return knee;
+}
+
+// "; the CPU this pool uses grows in proportion to its connections: its 32 keep 58.2 % of
+// the CPUs busy, so 53 bring them to 98 %, short of the model's knee, which extrapolates
+// from a host below saturation"
+void note_proportional_knee(Notes &notes, const ProportionalKnee &knee, int64_t open) {
+    notes.extend("; the CPU this pool uses grows in proportion to its connections: its ", open,
+                 " keep ", percent(knee.own_utilisation), " of the CPUs busy");
+    if (knee.other_utilisation > 0.0)
+        notes.extend(" (the other pools ", percent(knee.other_utilisation), ")");
+    notes.extend(", so ", knee.connections, " bring them to ", percent(kKneeCpuBusyShare),
+                 ", short of the model's knee, which extrapolates from a host below saturation");
+}
+
+}  // namespace
+
+double away_seconds(const Assessment &assessment) {
+    return assessment.overlapping_share * finite_non_negative(assessment.facts->mean_hold_seconds);
+}
+
+bool knee_within_noise(int64_t knee, int64_t open) {
+    // The band rounded to whole connections: one more than a pool of 2 is 50 %, not noise.
+    const int64_t band = std::llround(kKneeNoiseShare * open);
+    return knee != open && knee >= open - band && knee <= open + band;
+}
+void note_knee_within_noise(Notes &notes, int64_t open) {
+    notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
+                 " open connections, which stay: the knee moves that much between windows");
+}
+
+// " at 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037 tx/s) and 7.53 ms away
+// from them, 59 connections keep the CPUs 98 % busy": the knee and the figures behind it.
+void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
+    notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
+                 percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
+                 number(cost.transactions_per_second), " tx/s",
+                 cost.since_pools_changed ? " since the last pool opened or closed" : "", ") and ",
+                 duration(away), " away from them, ");
+    if (knee > limit)
+        notes.extend("more than ", limit, " connections");
+    else
+        notes.extend(knee, " connection", plural(knee));
+    notes.extend(" keep the CPUs ", percent(kKneeCpuBusyShare), " busy (finite-source queue)");
+}
+
+PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
+                   int64_t limit) {
+    PoolKnee knee;
+    const int64_t open = assessment.row.connections;
+    knee.limit = limit;
+    knee.sampled_away = away_seconds(assessment);
+    knee.away = host_saturated ? knee.sampled_away
+                               : away_seconds_fitted_to_host_cpu(knee.sampled_away,
+                                                                 clamp_to_int32(open), cost);
+    knee.model_knee = cpu_knee_connections(knee.away, cost, clamp_to_int32(limit));
+    knee.knee = knee.model_knee;
+    // Only a knee the model places within reach is held further back.
+    if (knee.away > knee.sampled_away && knee.model_knee <= limit) {
+        knee.proportional = proportional_knee(assessment, cost, limit);
+        knee.held_in_proportion = knee.proportional.connections < knee.model_knee;
+        if (knee.held_in_proportion) knee.knee = knee.proportional.connections;
+    }
+    return knee;
+}
+
+// "... in waits that overlap CPU work: [fitted;] at … ms of host CPU per transaction …,
+// N connections keep the CPUs 98 % busy[; in proportion …]".
+void note_pool_knee(Notes &notes, const Assessment &assessment, const PoolKnee &knee,
+                    const HostCpuCost &cost) {
+    notes.extend("; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
+                 percent(assessment.overlapping_share), " in waits that overlap CPU work:");
+    if (knee.away > knee.sampled_away) note_fitted_away(notes, knee.sampled_away, knee.away, cost);
+    note_knee(notes, knee.away, cost, knee.model_knee, knee.limit);
+    if (knee.held_in_proportion)
+        note_proportional_knee(notes, knee.proportional, assessment.row.connections);
+}
+
+// Below saturation, a pool Erlang C would grow (not censored, or at its ceiling with lock
+// waits) is held to the CPUs' knee too: its hold time already includes queueing for a
+// core when the host is near its knee (the sleep workload at 21 connections on 2 cores:
+// 12.9 ms against 10.6 at 16, λ·W 19.4 and Erlang C 28), and Erlang C on it asks for ever
+// more. A knee within the noise of the open connections keeps them. On a saturated host
+// apply_cpu_knee weighs the knee across every waiting pool instead.
+void hold_growth_to_knee(Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
+                         const PoolPolicy &policy) {
+    const PoolRecommendation &row = assessment.row;
+    const int64_t open = row.connections;
+    if (host_saturated || row.cpu_bound || row.lock_bound || !cost.known() || open <= 0 ||
+        assessment.size <= open)
+        return;
+    const PoolKnee knee = pool_knee(assessment, cost, false,
+                                    std::max<int64_t>(assessment.size, policy.max_pool_size));
+    if (knee.knee >= assessment.size) return;
+    const bool kept_within_noise = knee.knee > open && knee_within_noise(knee.knee, open);
+    const int64_t held = kept_within_noise ? open : std::max<int64_t>(knee.knee, open);
+    assessment.notes.add("the CPUs' knee bounds the growth: host CPU at ", percent(cost.host_cpu));
+    if (cost.since_pools_changed) assessment.notes.extend(" since the last pool opened or closed");
+    note_pool_knee(assessment.notes, assessment, knee, cost);
+    if (kept_within_noise) note_knee_within_noise(assessment.notes, open);
+    assessment.notes.extend("; held to ", held,
+                            held > open ? ", the knee" : ", the open connections",
+                            ", not Erlang C's ", assessment.size);
+    assessment.size = held;
+}
+
+}  // namespace poolopt::core::pool_stages
