@@ -56,6 +56,21 @@ int32_t proportional_knee_connections(int32_t connections, double own_utilisatio
     return std::max<int32_t>(connections, static_cast<int32_t>(std::llround(needed)));
 }
 
+double saturation_point_connections(double away_seconds, const HostCpuCost &cost) noexcept {
+    if (!cost.known()) return 0.0;
+    const double service = cost.seconds_per_transaction;
+    return cost.cores * (pool_support::finite_non_negative(away_seconds) + service) / service;
+}
+
+int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cost,
+                                     int32_t limit) noexcept {
+    limit = std::clamp<int32_t>(limit, 1, kMaxServers);
+    if (!cost.known()) return limit + 1;
+    const double bound = kSaturationMargin * saturation_point_connections(away_seconds, cost);
+    if (!(bound <= limit)) return limit + 1;
+    return std::max<int32_t>(1, static_cast<int32_t>(std::llround(bound)));
+}
+
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,
                                        const HostCpuCost &cost) noexcept {
     const double sampled = pool_support::finite_non_negative(sampled_away_seconds);

@@ -68,6 +68,10 @@ struct PoolKnee {
     int64_t limit = 0, model_knee = 0, knee = 0;
     ProportionalKnee proportional{};
     bool held_in_proportion = false;
+    // An extrapolated knee is held to kSaturationMargin × the saturation point of the
+    // sampled away time (cpu_knee.hpp).
+    int64_t saturation_bound = 0;
+    bool held_at_saturation_bound = false;
 };
 PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
                    int64_t limit);

@@ -60,6 +60,20 @@ void note_proportional_knee(Notes &notes, const ProportionalKnee &knee, int64_t 
                  ", short of the model's knee, which extrapolates from a host below saturation");
 }
 
+// "; no further than 1.25 times the saturation point of the sampled waits: 2 CPUs × (7.34 ms
+// + 997 µs) ÷ 997 µs = 16.7 connections would keep them busy if every transaction were alike,
+// so 21 at most"
+void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost &cost) {
+    notes.extend("; no further than ", number(kSaturationMargin),
+                 " times the saturation point of the sampled waits: ", cost.cores, " CPU",
+                 plural(cost.cores), " × (", duration(knee.sampled_away), " + ",
+                 duration(cost.seconds_per_transaction), ") ÷ ",
+                 duration(cost.seconds_per_transaction), " = ",
+                 number(saturation_point_connections(knee.sampled_away, cost)),
+                 " connections would keep them busy if every transaction were alike, so ",
+                 knee.saturation_bound, " at most");
+}
+
 }  // namespace
 
 double away_seconds(const Assessment &assessment) {
@@ -108,6 +122,13 @@ PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool h
         knee.held_in_proportion = knee.proportional.connections < knee.model_knee;
         if (knee.held_in_proportion) knee.knee = knee.proportional.connections;
     }
+    // Without wait events the sampled away time is no measurement, and bounds nothing.
+    if (knee.away > knee.sampled_away && !assessment.on_cpu_share_estimated) {
+        knee.saturation_bound =
+            saturation_bound_connections(knee.sampled_away, cost, clamp_to_int32(limit));
+        knee.held_at_saturation_bound = knee.saturation_bound < knee.knee;
+        if (knee.held_at_saturation_bound) knee.knee = knee.saturation_bound;
+    }
     return knee;
 }
 
@@ -121,6 +142,7 @@ void note_pool_knee(Notes &notes, const Assessment &assessment, const PoolKnee &
     note_knee(notes, knee.away, cost, knee.model_knee, knee.limit);
     if (knee.held_in_proportion)
         note_proportional_knee(notes, knee.proportional, assessment.row.connections);
+    if (knee.held_at_saturation_bound) note_saturation_bound(notes, knee, cost);
 }
 
 // Below saturation, a pool Erlang C would grow (not censored, or at its ceiling with lock

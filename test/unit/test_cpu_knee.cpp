@@ -133,3 +133,24 @@ TEST(ProportionalKnee, ScalesTheConnectionsToTheCpusLeft) {
     EXPECT_EQ(proportional_knee_connections(0, 0.49, 0.0, 96), 2);
     EXPECT_EQ(proportional_knee_connections(5, 0.49, 0.0, 0), 2);
 }
+
+TEST(SaturationBound, IsAMarginPastTheSaturationPoint) {
+    // The sleep workload at 20 connections on 2 slower cores (bench/RESULTS.md, run 27):
+    // 80.4 % of 2 CPUs over 1613 tx/s, 997 µs each, and 7.34 ms of sampled waits. If every
+    // transaction took exactly that, 2 × (7.34 + 0.997) ÷ 0.997 = 16.7 connections would keep
+    // both CPUs busy; 1.25 times that is 20.9, the nearest 21.
+    const HostCpuCost cost = host_cpu_cost(0.804, 2.0, 1613);
+    EXPECT_NEAR(saturation_point_connections(0.00734, cost), 16.73, 0.01);
+    EXPECT_EQ(saturation_bound_connections(0.00734, cost, 96), 21);
+    // A pool that never leaves the CPUs saturates them at one connection per core.
+    EXPECT_NEAR(saturation_point_connections(0.0, cost), 2.0, 1e-12);
+    EXPECT_EQ(saturation_bound_connections(0.0, cost, 96), 3);
+    // Past the limit, or with the cost unknown: limit + 1; garbage away time counts as none.
+    EXPECT_EQ(saturation_bound_connections(0.00734, cost, 21), 21);
+    EXPECT_EQ(saturation_bound_connections(0.00734, cost, 20), 21);
+    EXPECT_EQ(saturation_bound_connections(1.0, cost, 96), 97);
+    EXPECT_EQ(saturation_bound_connections(0.00734, HostCpuCost{}, 40), 41);
+    EXPECT_EQ(saturation_point_connections(0.00734, HostCpuCost{}), 0.0);
+    EXPECT_EQ(saturation_bound_connections(std::nan(""), cost, 96), 3);
+    EXPECT_EQ(saturation_bound_connections(std::numeric_limits<double>::infinity(), cost, 96), 3);
+}
