@@ -148,9 +148,11 @@ like($bench_out,
     qr{number of transactions actually processed: $expected_transactions/$expected_transactions},
     "pgbench ran all $expected_transactions transactions, one per connection");
 like($bench_out, qr/number of failed transactions: 0 /, 'none failed');
-# Rarely (one statement of 6000 in one CI run) a statement failed otherwise than by its
-# timeout; that is no timeout event, so the server's log, not the script, says how many
-# timeouts the storm produced, and the clients must agree with it.
+# The server's log, not the script, says how many timeouts the storm produced: the events are
+# checked against it exactly. The clients agree with it to within a statement or two of 6000,
+# not always exactly: in one CI run a statement failed otherwise than by its timeout (5999
+# timeouts in both), in another the log held one timeout more than the clients printed (6001
+# against 6000, session 12). Neither is an event the extension missed.
 my $client_timeouts = 0;
 for my $i (0 .. $#timeout_runs) {
     my $run = $timeout_runs[$i];
@@ -181,7 +183,8 @@ note "events produced: $produced{accepted} connections, $produced{auth_failed} "
 is($produced{accepted}, $expected_transactions + 1 + $timeout_sessions,
     'the log shows every connection: pgbench\'s, its clients\' and the timeout sessions\'');
 is($produced{auth_failed}, $wrong_passwords, 'and every authentication failure');
-is($produced{timeouts}, $client_timeouts, 'and every statement timeout the clients saw');
+cmp_ok(abs($produced{timeouts} - $client_timeouts), '<=', 2,
+    "and the statement timeouts the clients saw ($client_timeouts), within 2");
 cmp_ok($produced, '>', $capacity, 'the storm produced more events than the queue holds');
 
 is(monitor_status('events_received'), $received_before,
