@@ -6,19 +6,11 @@
 #include <gtest/gtest.h>
 
 #include "core/queueing.hpp"
+#include "text_assertions.hpp"
 
 using namespace poolopt::core;
 
 namespace {
-
-// Substring checks without gmock, which the unit-test build does not link.
-::testing::AssertionResult text_contains(const char *text_expression, const char *,
-                                         const std::string &text, const std::string &part) {
-    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << text_expression << " lacks \"" << part << "\":\n  " << text;
-}
-#define EXPECT_CONTAINS(text, part) EXPECT_PRED_FORMAT2(text_contains, text, part)
 
 AdaptationFacts facts_for(int32_t current, int32_t recommended, double busy_mean,
                           double saturation) {
