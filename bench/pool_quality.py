@@ -4,8 +4,9 @@ which starts the cluster; see bench/README.md for the method.
 
 For each workload (select-only, TPC-B-like, a transaction that sleeps inside):
   1. the engine: start a pgbench pool of 2 (and of 96) clients under application_name
-     q_<workload>_<start>_<step>, read pool_recommendations().pool_size for that group at
-     the end of one evaluation window, set the pool to it; at most 3 evaluations.
+     q_<workload>_<start>, read pool_recommendations().pool_size for that group once the
+     pool has held through a whole evaluation window, set the pool to it; at most 3
+     evaluations, all under the one application name.
   2. the sweep: every size of --sizes plus the engine's final sizes, the original formula
      and cores*2+1, measured in the same run, interleaved:
        - full speed (closed loop, no think time), --repeats times (ascending and
@@ -117,21 +118,41 @@ def measure(workload, clients, rate=None, tag="run", seconds=None):
             "transactions": len(kept)}
 
 
+def evaluations_done():
+    return int(psql("SELECT evaluations FROM pool_optimizer_status()")[0][0])
+
+
+def wait_for_held_window(since, deadline_seconds=60):
+    """Waits until the worker has closed two windows after `since` evaluations: the first ends
+    the window in which the pool was resized, the second one it held through."""
+    deadline = time.monotonic() + deadline_seconds
+    while evaluations_done() < since + 2:
+        if time.monotonic() > deadline:
+            log("no second evaluation window closed within the deadline; reading anyway")
+            return
+        time.sleep(0.5)
+    time.sleep(args.eval_seconds)
+
+
 def evaluate_engine(workload, start):
-    """Start at `start` clients; one evaluation window per step; apply pool_size."""
+    """Start at `start` clients; apply pool_size after each window the pool held; at most
+    --evaluations steps. One application name for all the steps: an operator resizes the
+    same application's pool, and the engine weighs what the sizes it held served."""
     size, steps = start, []
+    app = f"q_{workload}_{start}"
     for step in range(1, args.evaluations + 1):
-        app = f"q_{workload}_{start}_{step}"
         env = dict(os.environ, PGAPPNAME=app)
-        proc = subprocess.Popen(pgbench_cmd(workload, size, args.eval_seconds + 2), cwd=args.scratch,
+        before = evaluations_done()
+        proc = subprocess.Popen(pgbench_cmd(workload, size, 120), cwd=args.scratch,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        time.sleep(args.eval_seconds)
+        wait_for_held_window(before)
         rows = psql("SELECT connections, round(busy_mean::numeric,2), busy_p95, round(saturation::numeric,2), "
                     "round(transactions_per_second::numeric), round(mean_hold_time_ms::numeric,3), "
                     "round(offered_load::numeric,2), pool_size, erlang_pool_size, cpu_bound, adapted_pool_size, "
                     "confidence, reason FROM pool_recommendations() "
                     f"WHERE application_name = '{app}'")
         cpu = psql("SELECT round(cpu_utilisation::numeric,2) FROM host_resources()")
+        proc.terminate()
         proc.wait()
         if not rows:
             log(f"no recommendation row for {app}")
@@ -335,7 +356,8 @@ def main():
                     help="measured seconds per refining run: short passes keep the machine's drift out")
     ap.add_argument("--refine-margin", type=float, default=0.15,
                     help="close: within this share of the best throughput, or twice it of the best p95")
-    ap.add_argument("--eval-seconds", type=int, default=12, help="load before reading a recommendation")
+    ap.add_argument("--eval-seconds", type=int, default=2,
+                    help="load after the window the pool held, before reading a recommendation")
     ap.add_argument("--evaluations", type=int, default=3)
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--sleep-ms", type=float, default=5)

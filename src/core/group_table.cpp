@@ -157,10 +157,29 @@ uint32_t GroupTableWriter::find_or_add(const GroupKey &key, int64_t now_micros) 
     return slot;
 }
 
+void GroupTableWriter::record_size_held(GroupEntry &entry, int64_t now_micros) const {
+    const GroupWindow &window = entry.current;
+    const uint64_t samples = window.busy.samples();
+    if (samples < kMinHeldSamples || samples != header_->window_samples) return;
+    const int32_t held = held_connections(window.min_connections, window.max_connections);
+    const int64_t span = now_micros - header_->window_start_micros;
+    const uint64_t transactions = entry.totals.transactions - window.totals_at_start.transactions;
+    if (held == 0 || span <= 0 || transactions == 0 ||
+        entry.totals.transactions < window.totals_at_start.transactions)
+        return;
+    SizeOutcome outcome{};
+    outcome.window_end_micros = now_micros;
+    outcome.connections = held;
+    outcome.transactions_per_second = double(transactions) * 1e6 / double(span);
+    outcome.busy_share = window.busy.mean() / double(held);
+    entry.sizes_held.record(outcome);
+}
+
 void GroupTableWriter::roll_window(int64_t now_micros) {
     for (uint32_t i = 0; i < header_->capacity; ++i) {
         GroupEntry &entry = entries_[i];
         if (!entry.in_use) continue;
+        record_size_held(entry, now_micros);
         entry.previous = entry.current;
         start_window(entry.current, entry.totals);
     }
@@ -287,6 +306,9 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             entry.current.saturated_samples++;
         if (entry.now.connections > entry.current.max_connections)
             entry.current.max_connections = entry.now.connections;
+        if (entry.current.busy.samples() == 1 ||
+            entry.now.connections < entry.current.min_connections)
+            entry.current.min_connections = entry.now.connections;
         entry.current.on_cpu_sum += uint64_t(entry.now.on_cpu);
         entry.current.waiting_on_lock_sum += uint64_t(entry.now.waiting_on_lock);
         entry.current.waiting_on_lwlock_sum += uint64_t(entry.now.waiting_on_lwlock);

@@ -12,6 +12,7 @@
 #include "core/event.hpp"
 #include "core/group_key.hpp"
 #include "core/observation.hpp"
+#include "core/size_history.hpp"
 #include "core/sliding_counter.hpp"
 
 namespace poolopt::core {
@@ -46,6 +47,7 @@ struct GroupWindow {
     BusyHistogram busy;
     uint64_t saturated_samples;  // samples in which every connection of the group was busy
     int32_t max_connections;
+    int32_t min_connections;  // over the window's samples (0 when none had a connection)
     // Sums over the window's samples, for the shares of the busy connections.
     uint64_t on_cpu_sum;
     uint64_t waiting_on_lock_sum;
@@ -74,6 +76,8 @@ struct GroupEntry {
     // The pool size the worker's adaptation settled on at its last evaluation; 0 before
     // the first one.
     int32_t adapted_pool_size;
+    // Each closed window in which the group's connections held steady (size_history.hpp).
+    SizeHistory sizes_held;
 };
 static_assert(std::is_trivially_copyable_v<GroupEntry>);
 
@@ -89,11 +93,15 @@ struct GroupTableHeader {
 };
 static_assert(std::is_trivially_copyable_v<GroupTableHeader>);
 
+// Fewer samples than this say too little about a window's throughput to keep it.
+constexpr uint64_t kMinHeldSamples = 5;
+
 // Makes a table saved by an earlier server fit this one before any worker sees it: the
 // cumulative totals, first and last seen, the minute counters (epoch time: they age out
-// on their own) and the adapted pool sizes carry over; the counts "at the last sample"
-// are zeroed (no connection survives a restart), both evaluation windows start afresh (a
-// window must not span the downtime) and the header is recounted from the entries.
+// on their own), the adapted pool sizes and the sizes held (they age out too) carry over; the
+// counts "at the last sample" are zeroed (no connection survives a restart), both evaluation
+// windows start afresh (a window must not span the downtime) and the header is recounted from the
+// entries.
 void restart_loaded_table(GroupTableHeader *header, GroupEntry *entries, uint32_t capacity);
 
 // The worker's handle on the shared table. Not thread-safe and not for shared memory: it
@@ -108,7 +116,9 @@ class GroupTableWriter {
     void reset(int64_t now_micros, const SlotReading *slots, size_t slot_count);
 
     // Closes the current window when it has lasted `window_micros`, then counts this sample.
-    // Returns true when a window was closed: time to evaluate it.
+    // A group present in every sample of the closed window, with kMinHeldSamples of them and
+    // its connections held steady (held_connections), gets the window's outcome in its
+    // sizes_held. Returns true when a window was closed: time to evaluate it.
     bool begin_sample(int64_t now_micros, int64_t window_micros);
 
     // Applies one sample: per-group counts, busy statistics, sessions started and ended,
@@ -148,6 +158,7 @@ class GroupTableWriter {
 
     void evict(uint32_t index);
     void roll_window(int64_t now_micros);
+    void record_size_held(GroupEntry &entry, int64_t now_micros) const;
     bool is_current(const GroupRef &group) const;
     const SeenBackend *find_previous(int32_t pid) const;
 

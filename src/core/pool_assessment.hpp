@@ -3,7 +3,8 @@
 //   pool_load.cpp:        the offered load, Erlang C and the p95 floor;
 //   pool_bottlenecks.cpp: the group's bottleneck (CPU, locks, a censored pool);
 //   pool_knee.cpp:        the CPUs' knee for one pool, and the growth it allows;
-//   pool_cpu_limits.cpp:  the limits the CPUs set across all groups on a saturated host.
+//   pool_cpu_limits.cpp:  the limits the CPUs set across all groups on a saturated host;
+//   pool_history.cpp:     what the sizes the group held in earlier windows served.
 // Internal to the engine: nothing outside src/core/pool_*.cpp includes it.
 #pragma once
 
@@ -88,5 +89,12 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
                            double host_cpu);
 void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cost,
                     const PoolPolicy &policy);
+
+// The measured curve over the models (pool_history.cpp), for a pool whose connections held
+// steady through the window and were mostly busy, beside earlier such windows at other sizes:
+// a size below this one that served measurably less stops a shrink there; a larger one that
+// served measurably more turns a hold or shrink into a step back toward it (halfway, at most
+// +50 %); a larger one up to the recommendation that served no more stops the growth.
+void weigh_sizes_held(Assessment &assessment);
 
 }  // namespace poolopt::core::pool_stages

@@ -17,6 +17,7 @@ using pool_stages::assess_bottlenecks;
 using pool_stages::assess_load;
 using pool_stages::Assessment;
 using pool_stages::kCpuSaturation;
+using pool_stages::weigh_sizes_held;
 using pool_support::duration;
 using pool_support::finite_non_negative;
 using pool_support::known_share;
@@ -211,6 +212,8 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         result.cpu_capacity_connections = apply_cpu_capacity(assessments, server, *host_cpu);
         apply_cpu_knee(assessments, cpu_cost, policy);
     }
+    for (Assessment &assessment : assessments)
+        if (assessment.facts) weigh_sizes_held(assessment);
 
     for (size_t i = 0; i < groups.size(); ++i) {
         if (assessments[i].facts) {

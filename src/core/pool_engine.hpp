@@ -23,6 +23,13 @@ struct PoolIdentity {
     std::string client_addr;  // empty for Unix-socket connections
 };
 
+// What a group served in an earlier window in which its connections held steady at one size.
+struct SizeHeld {
+    int32_t connections = 0;
+    double transactions_per_second = 0;
+    double busy_share = 0;  // busy mean ÷ connections, 0..1
+};
+
 // What the worker measured for one group over the evaluation window.
 struct PoolGroupFacts {
     PoolIdentity identity;
@@ -63,6 +70,12 @@ struct PoolGroupFacts {
     std::optional<double> on_cpu_share;
     // Active and waiting on an LWLock (part of neither share above).
     std::optional<double> lwlock_wait_share;
+
+    // The connections held steady through the whole window (0 when they changed), and the
+    // earlier windows of the last hour in which they held steady, oldest first: what other
+    // sizes served (pool_history.cpp).
+    int32_t held_connections = 0;
+    std::vector<SizeHeld> sizes_held;
 
     // Role- or database-level values (ALTER ROLE/DATABASE ... SET) that override the
     // server's, in seconds, 0 = off.

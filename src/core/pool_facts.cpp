@@ -1,5 +1,7 @@
 #include "core/pool_facts.hpp"
 
+#include <algorithm>
+
 namespace poolopt::core {
 
 namespace {
@@ -7,6 +9,17 @@ namespace {
 uint64_t grown(uint64_t later, uint64_t earlier) {
     return later >= earlier ? later - earlier : 0;
 }
+
+// Connections over the span's windows so far, as [fewest, most].
+struct ConnectionRange {
+    int32_t fewest = 0, most = 0;
+    bool any = false;
+    void add(const GroupWindow &window) {
+        fewest = any ? std::min(fewest, window.min_connections) : window.min_connections;
+        most = any ? std::max(most, window.max_connections) : window.max_connections;
+        any = true;
+    }
+};
 
 void add_window(GroupSpan &span, const GroupWindow &window) {
     span.saturated += window.saturated_samples;
@@ -25,12 +38,17 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
     span.connections = entry.now.connections;
     span.adapted_pool_size = entry.adapted_pool_size;
     span.last_seen_micros = entry.last_seen_micros;
+    span.sizes_held = entry.sizes_held;
     const BusyHistogram *parts[2];
     size_t part_count = 0;
+    ConnectionRange range;
+    uint64_t table_samples = 0;  // the samples taken over the span, with or without the group
     bool have_previous = header.previous_window_start_micros != 0;
     if (window == FactsWindow::completed) {
         parts[part_count++] = &entry.previous.busy;
         add_window(span, entry.previous);
+        range.add(entry.previous);
+        table_samples = header.previous_window_samples;
         span.from = entry.previous.totals_at_start;
         span.to = entry.current.totals_at_start;
         span.start_micros = header.previous_window_start_micros;
@@ -39,9 +57,13 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
         if (have_previous) {
             parts[part_count++] = &entry.previous.busy;
             add_window(span, entry.previous);
+            range.add(entry.previous);
+            table_samples += header.previous_window_samples;
         }
         parts[part_count++] = &entry.current.busy;
         add_window(span, entry.current);
+        range.add(entry.current);
+        table_samples += header.window_samples;
         span.from = have_previous ? entry.previous.totals_at_start : entry.current.totals_at_start;
         span.to = entry.totals;
         span.start_micros =
@@ -55,6 +77,8 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
     span.busy_max = BusyHistogram::max_of(parts, part_count);
     span.busy_p95 = BusyHistogram::percentile_of(parts, part_count, 0.95);
     span.busy_p99 = BusyHistogram::percentile_of(parts, part_count, 0.99);
+    const bool throughout = span.samples > 0 && span.samples == table_samples;
+    span.held_connections = throughout ? held_connections(range.fewest, range.most) : 0;
     return span;
 }
 
@@ -84,6 +108,11 @@ PoolGroupFacts pool_group_facts(const GroupSpan &span, const DatabaseEndings &en
     uint64_t busy_micros = grown(span.to.busy_micros, span.from.busy_micros);
     facts.transactions_per_second = seconds > 0 ? double(transactions) / seconds : 0;
     facts.mean_hold_seconds = transactions ? double(busy_micros) / double(transactions) / 1e6 : 0;
+    facts.held_connections = span.held_connections;
+    for (const SizeOutcome &outcome : recent_outcomes(span.sizes_held, span.end_micros))
+        if (outcome.window_end_micros <= span.start_micros)
+            facts.sizes_held.push_back(
+                SizeHeld{outcome.connections, outcome.transactions_per_second, outcome.busy_share});
     double minutes = seconds / 60;
     if (minutes > 0) {
         facts.sessions_started_per_minute =

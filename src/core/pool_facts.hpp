@@ -36,6 +36,10 @@ struct GroupSpan {
     GroupTotals to;    // totals when it ended
     int64_t start_micros, end_micros;
     int64_t last_seen_micros;  // the group's last sample with a connection, or last event
+    // The connections held steady through every sample of the span (held_connections), 0
+    // when they changed or the group was not there throughout.
+    int32_t held_connections;
+    SizeHistory sizes_held;
 };
 static_assert(std::is_trivially_copyable_v<GroupSpan>);
 
@@ -44,7 +48,8 @@ static_assert(std::is_trivially_copyable_v<GroupSpan>);
 GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, FactsWindow window,
                      int64_t now_micros) noexcept;
 
-// The facts of one group over its span.
+// The facts of one group over its span; its sizes held are the recent_outcomes() at the
+// span's end, less any window inside the span itself (its own figures stand for it).
 PoolGroupFacts pool_group_facts(const GroupSpan &span, const DatabaseEndings &endings);
 PoolGroupFacts pool_group_facts(const GroupEntry &entry, const GroupTableHeader &header,
                                 FactsWindow window, int64_t now_micros,

@@ -1,0 +1,137 @@
+// The pool engine and the sizes a group held in earlier windows: the measured throughput
+// curve over the models (pool_history.cpp).
+
+#include "core/pool_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pool_engine_fixtures.hpp"
+#include "text_assertions.hpp"
+
+using namespace poolopt::core;
+using namespace pool_engine_fixtures;
+
+namespace {
+
+// The sleep workload at 96 connections held through the window on a saturated host: the
+// knee takes it to 59 (test_pool_knee.cpp, the first case).
+PoolGroupFacts held_at_96() {
+    PoolGroupFacts facts = local_sleep_pool(6037, 0.0142, 96, 85.6, 0.2, 0.46, 0.01);
+    facts.held_connections = 96;
+    return facts;
+}
+
+// The sleep workload at 32 connections below saturation: the knee grows it to 51
+// (test_pool_knee.cpp, MostlyOffCpuPoolGrowsToTheCpusKnee).
+PoolGroupFacts held_at_32() {
+    PoolGroupFacts facts = local_sleep_pool(4320, 0.007135, 32, 30.5, 0.55, 0.25, 0.0114);
+    facts.held_connections = 32;
+    return facts;
+}
+
+PoolPolicy wide_policy() {
+    PoolPolicy policy = benchmark_policy();
+    policy.max_pool_size = 200;
+    return policy;
+}
+
+int32_t size_for(const PoolGroupFacts &facts, double host_cpu,
+                 const PoolPolicy &policy = wide_policy()) {
+    return only_row(facts, server_with(2, host_cpu), policy).pool_size;
+}
+
+}  // namespace
+
+TEST(PoolHistory, WithoutEarlierSizesTheModelsStand) {
+    EXPECT_EQ(size_for(held_at_96(), 0.95), 59);
+    EXPECT_EQ(size_for(held_at_32(), 0.582), 51);
+}
+
+TEST(PoolHistory, AShrinkThatLostThroughputStepsBackHalfway) {
+    // On the 2-core VM of bench/RESULTS.md session 13 the knee took the sleep workload from 96
+    // to 49, where it served 16 % less than at 96: the knee's model misses a CPU cost per
+    // transaction that falls as connections are added.
+    PoolGroupFacts facts = local_sleep_pool(5200, 0.0092, 49, 47.5, 0.6, 0.3, 0.02);
+    facts.held_connections = 49;
+    facts.sizes_held = {{96, 6037, 0.89}};
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.824), wide_policy());
+    EXPECT_EQ(row.pool_size, 73);  // halfway to 96, rounded up
+    EXPECT_CONTAINS(row.reason,
+                    "a larger pool served more here: 96 connections served 6037 tx/s in a "
+                    "window of the last hour, 16.1 % more than these 49's 5200: back toward "
+                    "it, 73 instead of 49");
+
+    // At most +50 % in one step: from 20, 96 is 58 halfway, 30 at most.
+    PoolGroupFacts small = local_sleep_pool(2000, 0.0095, 20, 19.5, 0.6, 0.3, 0.02);
+    small.held_connections = 20;
+    small.sizes_held = {{96, 2400, 0.95}};
+    EXPECT_EQ(size_for(small, 0.6), 30);
+
+    // The engine's own shrink from 96 gives way the same way to a larger size that served more.
+    PoolGroupFacts at_96 = held_at_96();
+    at_96.sizes_held = {{128, 6500, 1.0}};
+    EXPECT_EQ(size_for(at_96, 0.95), 112);
+}
+
+TEST(PoolHistory, AShrinkPastASizeThatServedLessStopsAtTheOpenConnections) {
+    PoolGroupFacts facts = held_at_96();
+    facts.sizes_held = {{64, 5500, 0.97}};  // 6037 is 9.8 % more than 5500
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.95), wide_policy());
+    EXPECT_EQ(row.pool_size, 96);
+    EXPECT_CONTAINS(row.reason,
+                    "a smaller pool served less here: 64 connections served 5500 tx/s in a "
+                    "window of the last hour, 8.9 % less than these 96's 6037: the 96 open "
+                    "connections stay, not 59");
+
+    facts.sizes_held = {{64, 5900, 0.97}};  // 2.3 %: within the noise of a window
+    EXPECT_EQ(size_for(facts, 0.95), 59);
+    facts.sizes_held = {{40, 3000, 1.0}};  // below the 59 asked for: says nothing about 59
+    EXPECT_EQ(size_for(facts, 0.95), 59);
+}
+
+TEST(PoolHistory, GrowthPastASizeThatServedNoMoreStops) {
+    PoolGroupFacts facts = held_at_32();
+    facts.sizes_held = {{48, 4400, 0.99}};  // 1.9 % more than 4320 at 32
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.582), wide_policy());
+    EXPECT_EQ(row.pool_size, 32);
+    EXPECT_CONTAINS(row.reason,
+                    "a larger pool served no more here: 48 connections served 4400 tx/s in a "
+                    "window of the last hour, 1.85 % more than these 32's 4320: the 32 open "
+                    "connections stay, not 51");
+
+    facts.sizes_held = {{64, 4400, 0.99}};  // beyond the 51 asked for: says nothing about 51
+    EXPECT_EQ(size_for(facts, 0.582), 51);
+    facts.sizes_held = {{48, 6000, 0.99}};  // it served more: growth to 51 goes past halfway
+    EXPECT_EQ(size_for(facts, 0.582), 51);
+}
+
+TEST(PoolHistory, OnlyWindowsWhereThePoolLimitedTheThroughputCount) {
+    // A window whose connections changed is no point on the curve.
+    PoolGroupFacts facts = held_at_96();
+    facts.sizes_held = {{64, 5500, 0.97}};
+    facts.held_connections = 0;
+    EXPECT_EQ(size_for(facts, 0.95), 59);
+
+    // Mostly idle connections: the clients' demand set the throughput, not the pool's size.
+    PoolGroupFacts earlier_idle = held_at_96();
+    earlier_idle.sizes_held = {{64, 5500, 0.5}};
+    EXPECT_EQ(size_for(earlier_idle, 0.95), 59);
+    PoolGroupFacts now_idle = held_at_96();
+    now_idle.sizes_held = {{64, 5500, 0.97}};
+    now_idle.busy_mean = 60;  // 62.5 % of 96
+    EXPECT_NE(size_for(now_idle, 0.95), 96);
+
+    // Windows at the open size itself, or without throughput, are no other size.
+    PoolGroupFacts same = held_at_96();
+    same.sizes_held = {{96, 5000, 1.0}, {64, 0, 1.0}, {0, 5000, 1.0}};
+    EXPECT_EQ(size_for(same, 0.95), 59);
+}
+
+TEST(PoolHistory, WindowsAtOneSizeAreAveraged) {
+    PoolGroupFacts facts = held_at_96();
+    // 64 served 5500 and 6100: 5800 on average, 4.1 % below 6037, within the noise.
+    facts.sizes_held = {{64, 5500, 1.0}, {64, 6100, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.95), 59);
+    facts.sizes_held = {{64, 5500, 1.0}, {64, 5600, 1.0}};  // 5550: 8.8 % below
+    EXPECT_EQ(size_for(facts, 0.95), 96);
+}
