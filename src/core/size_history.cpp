@@ -1,12 +1,26 @@
 #include "core/size_history.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace poolopt::core {
 
-void SizeHistory::record(const SizeOutcome &outcome) noexcept {
-    outcomes[next % kSizeHistoryLength] = outcome;
-    next = (next + 1) % kSizeHistoryLength;
+void SizeHistory::record(const SizeOutcome &window) noexcept {
+    SizeOutcome *oldest = &outcomes[0];
+    for (SizeOutcome &slot : outcomes) {
+        if (slot.window_end_micros != 0 && slot.connections == window.connections) {
+            const double weight = 1.0 / std::min(slot.windows + 1, kAveragedWindows);
+            slot.transactions_per_second +=
+                (window.transactions_per_second - slot.transactions_per_second) * weight;
+            slot.busy_share += (window.busy_share - slot.busy_share) * weight;
+            if (slot.windows < UINT32_MAX) ++slot.windows;
+            slot.window_end_micros = std::max(slot.window_end_micros, window.window_end_micros);
+            return;
+        }
+        if (slot.window_end_micros < oldest->window_end_micros) oldest = &slot;
+    }
+    *oldest = window;
+    oldest->windows = 1;
 }
 
 int32_t held_connections(int32_t min_connections, int32_t max_connections) noexcept {

@@ -12,29 +12,37 @@
 
 namespace poolopt::core {
 
-// One window in which the group's open connections held steady.
+// What the group served at one size, over the windows in which it held that size.
 struct SizeOutcome {
-    int64_t window_end_micros;  // epoch; 0 marks an empty slot
+    int64_t window_end_micros;  // epoch, of the latest such window; 0 marks an empty slot
     int32_t connections;        // the size held (the window's largest count)
-    int32_t reserved;           // keeps the layout free of implicit padding
+    uint32_t windows;           // how many windows the figures below average
     double transactions_per_second;
-    double busy_share;  // busy mean ÷ connections over the window, 0..1
+    double busy_share;  // busy mean ÷ connections, 0..1
 };
 static_assert(std::is_trivially_copyable_v<SizeOutcome>);
 
-// Eight windows: 40 minutes at the default evaluation_interval of 300 s.
+// Eight sizes per group: the adaptation's steps and an operator's resizes rarely visit more
+// within the hour that an outcome counts for.
 constexpr uint32_t kSizeHistoryLength = 8;
 
-// A ring of the group's latest held windows, oldest overwritten first. Concurrency protocol:
-// that of its GroupEntry (written by the worker under the pool_optimizer LWLock held
-// exclusively, read under it shared or from a copy). All-zero memory is an empty history.
+// One slot per size held, so that a pool that stays at one size keeps the evidence of the
+// others until it ages out (a ring of windows would fill with the one size and forget why it
+// left the others). Concurrency protocol: that of its GroupEntry (written by the worker under
+// the pool_optimizer LWLock held exclusively, read under it shared or from a copy). All-zero
+// memory is an empty history.
 struct SizeHistory {
     SizeOutcome outcomes[kSizeHistoryLength];
-    uint32_t next;  // the slot the next outcome goes to
-    uint32_t reserved;
 
-    void record(const SizeOutcome &outcome) noexcept;
+    // A window at a size already held joins its slot's averages, with a weight of at least
+    // 1 / kAveragedWindows, and moves its time forward; a new size takes an empty slot, or
+    // the one whose latest window is oldest.
+    void record(const SizeOutcome &window) noexcept;
 };
+
+// The running average becomes an exponential one past this many windows, so that the
+// figures follow a load that drifts.
+constexpr uint32_t kAveragedWindows = 8;
 static_assert(std::is_trivially_copyable_v<SizeHistory>);
 
 // The connections a window held steady, or 0 when they did not: at least one open in every

@@ -77,7 +77,7 @@ TEST(SizeHistory, HeldConnectionsAllowATenthOfDipFromTen) {
     EXPECT_EQ(held_connections(5, 4), 0);  // nonsense
 }
 
-TEST(SizeHistory, TheRingKeepsTheLatestEightAndRecentOnesComeOutOldestFirst) {
+TEST(SizeHistory, ANewSizeReplacesTheOneHeldLongestAgo) {
     SizeHistory history{};
     EXPECT_TRUE(recent_outcomes(history, 100 * kSecond).empty());  // zeroed memory is empty
     for (int i = 1; i <= 10; ++i) history.record(outcome(100 + i, i, 100.0 * i));
@@ -87,6 +87,26 @@ TEST(SizeHistory, TheRingKeepsTheLatestEightAndRecentOnesComeOutOldestFirst) {
     EXPECT_EQ(recent.back().connections, 10);
     for (size_t i = 1; i < recent.size(); ++i)
         EXPECT_LT(recent[i - 1].window_end_micros, recent[i].window_end_micros);
+}
+
+TEST(SizeHistory, WindowsAtOneSizeShareASlotAndKeepTheOtherSizes) {
+    SizeHistory history{};
+    history.record(outcome(100, 57, 5400));
+    for (int i = 1; i <= 20; ++i) history.record(outcome(100 + 10 * i, 76, i == 1 ? 6000 : 5900));
+    const std::vector<SizeOutcome> recent = recent_outcomes(history, 400 * kSecond);
+    ASSERT_EQ(recent.size(), 2u);  // twenty windows at 76 did not push 57 out
+    EXPECT_EQ(recent[0].connections, 57);
+    EXPECT_EQ(recent[1].connections, 76);
+    EXPECT_EQ(recent[1].windows, 20u);
+    EXPECT_EQ(recent[1].window_end_micros, 300 * kSecond);  // the latest window's time
+    // Past 8 windows each new one weighs 1/8: of the first window's 100 tx/s above the rest,
+    // 100 × (7/8)^12 ÷ 2 is left after twenty.
+    EXPECT_NEAR(recent[1].transactions_per_second, 5902.5, 0.1);
+
+    SizeHistory two{};
+    two.record(outcome(100, 76, 6000));
+    two.record(outcome(110, 76, 5800));
+    EXPECT_DOUBLE_EQ(recent_outcomes(two, 200 * kSecond)[0].transactions_per_second, 5900);
 }
 
 TEST(SizeHistory, OutcomesOlderThanAnHourOrFromTheFutureAreLeftOut) {
@@ -104,13 +124,14 @@ TEST(SizeHistory, AWindowHeldAtOneSizeIsRecordedWhenItCloses) {
     Worker worker;
     worker.run(100, 120, [](int) { return 4; });  // windows 100–110 and 110–120 close
     const std::vector<SizeOutcome> held = worker.held(121);
-    ASSERT_EQ(held.size(), 2u);
-    EXPECT_EQ(held[0].window_end_micros, 110 * kSecond);
+    ASSERT_EQ(held.size(), 1u);
+    EXPECT_EQ(held[0].window_end_micros, 120 * kSecond);
     EXPECT_EQ(held[0].connections, 4);
+    EXPECT_EQ(held[0].windows, 2u);
     EXPECT_DOUBLE_EQ(held[0].busy_share, 1.0);
-    // 4 slots × 5 transactions a second; the first reading of each slot is its baseline.
-    EXPECT_DOUBLE_EQ(held[0].transactions_per_second, 18.0);  // 9 seconds credited over 10
-    EXPECT_DOUBLE_EQ(held[1].transactions_per_second, 20.0);
+    // 4 slots × 5 transactions a second; the first reading of each slot is its baseline, so
+    // the first window credits 9 seconds of 10 (18 tx/s) and the second all 10 (20 tx/s).
+    EXPECT_DOUBLE_EQ(held[0].transactions_per_second, 19.0);
 }
 
 TEST(SizeHistory, AWindowInWhichThePoolWasReplacedOrAppearedIsNotRecorded) {
