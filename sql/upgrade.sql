@@ -48,6 +48,12 @@ UNION ALL
  EXCEPT SELECT 'only in fresh install', * FROM extension_objects)
 ORDER BY 1, 2;
 
+-- 1.3's pool_sizes_held() answers, with sizes and shares in range (none held yet here is
+-- fine: the TAP test 011_sizes_held holds some).
+SELECT count(*) FILTER (WHERE pool_size < 1 OR windows < 1 OR busy_share NOT BETWEEN 0 AND 1
+                        OR transactions_per_second <= 0) AS sizes_held_out_of_range
+FROM pool_sizes_held();
+
 -- pool_metrics() has its 1.2 columns, and answers them.
 SELECT bool_and(on_cpu BETWEEN 0 AND active) AS on_cpu_within_active,
        bool_and(waiting_on_lwlock BETWEEN 0 AND active) AS lwlock_within_active
@@ -59,6 +65,10 @@ SELECT has_function_privilege('pg_monitor', 'pool_overview()', 'EXECUTE') AS mon
        has_function_privilege('public', 'pool_overview()', 'EXECUTE') AS public_executes,
        has_function_privilege('pg_monitor', 'pool_metrics()', 'EXECUTE') AS monitor_reads_metrics,
        has_function_privilege('public', 'pool_metrics()', 'EXECUTE') AS public_reads_metrics,
+       has_function_privilege('pg_monitor', 'pool_sizes_held()', 'EXECUTE')
+           AS monitor_reads_sizes_held,
+       has_function_privilege('public', 'pool_sizes_held()', 'EXECUTE')
+           AS public_reads_sizes_held,
        has_function_privilege('pg_monitor', 'pool_optimizer_reset()', 'EXECUTE')
            AS monitor_resets;
 

@@ -1,6 +1,9 @@
-// SQL functions that expose the collected figures: pool_metrics(), pool_samples(),
-// pool_database_stats(), pool_optimizer_status(), pool_optimizer_reset().
+// SQL functions that expose the collected figures: pool_metrics(), pool_sizes_held(),
+// pool_samples(), pool_database_stats(), pool_optimizer_status(), pool_optimizer_reset().
 #include "pg/event_queue.hpp"
+
+#include <algorithm>
+#include <iterator>
 
 #include "core/group_table.hpp"
 #include "pg/boundary.hpp"
@@ -12,6 +15,7 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(pool_metrics);
 PG_FUNCTION_INFO_V1(pool_metrics_1_2);
+PG_FUNCTION_INFO_V1(pool_sizes_held);
 PG_FUNCTION_INFO_V1(pool_samples);
 PG_FUNCTION_INFO_V1(pool_database_stats);
 PG_FUNCTION_INFO_V1(pool_optimizer_status);
@@ -228,6 +232,48 @@ Datum pool_optimizer_status_rows(FunctionCallInfo fcinfo) {
     return Datum(0);
 }
 
+// One group's sizes held, copied under the LWLock.
+struct SizesHeldRow {
+    core::GroupKey key;
+    core::SizeHistory sizes;
+};
+
+Datum pool_sizes_held_rows(FunctionCallInfo fcinfo) {
+    const SharedView &view = require_shared("pool_sizes_held");
+    compat::init_materialized_srf(fcinfo);
+    auto *groups =
+        static_cast<SizesHeldRow *>(palloc(sizeof(SizesHeldRow) * view.state->max_pools));
+    int count = 0;
+    visit_groups(view, [&](const core::GroupEntry &g) {
+        groups[count].key = g.key;
+        groups[count++].sizes = g.sizes_held;
+    });
+    RowBuilder row;
+    for (int i = 0; i < count; ++i) {
+        const SizesHeldRow &g = groups[i];
+        core::SizeOutcome sizes[core::kSizeHistoryLength];  // no destructor to skip
+        std::copy(std::begin(g.sizes.outcomes), std::end(g.sizes.outcomes), sizes);
+        std::sort(std::begin(sizes), std::end(sizes),
+                  [](const core::SizeOutcome &a, const core::SizeOutcome &b) {
+                      return a.connections < b.connections;
+                  });
+        for (const core::SizeOutcome &held : sizes) {
+            if (held.window_end_micros == 0) continue;
+            row.text(g.key.database);
+            row.text(g.key.role);
+            row.text(g.key.application);
+            row.inet_or_null(g.key.client_addr);
+            row.int4(held.connections);
+            row.int8(int64(held.windows));
+            row.float8(held.transactions_per_second);
+            row.float8(held.busy_share);
+            row.timestamp(held.window_end_micros);
+            row.emit(fcinfo);
+        }
+    }
+    return Datum(0);
+}
+
 Datum pool_optimizer_reset_rows(FunctionCallInfo fcinfo) {
     const SharedView &view = require_shared("pool_optimizer_reset");
     if (!superuser())
@@ -251,6 +297,10 @@ extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
 extern "C" Datum pool_metrics_1_2(PG_FUNCTION_ARGS) {
     return guarded<Datum>("pool_metrics",
                           [&] { return pool_metrics_rows(fcinfo, MetricsShape::v1_2); });
+}
+
+extern "C" Datum pool_sizes_held(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_sizes_held", [&] { return pool_sizes_held_rows(fcinfo); });
 }
 
 extern "C" Datum pool_samples(PG_FUNCTION_ARGS) {

@@ -119,6 +119,7 @@ SELECT (SELECT string_agg(format('%s:%s/%s/%s/%s/%s', app, connections, active, 
 # role without superuser rights calls all but it with every_function_query(0).
 my @every_function = (
     '(SELECT count(*) >= 0 FROM pool_metrics())',
+    '(SELECT count(*) >= 0 FROM pool_sizes_held())',
     '(SELECT count(*) >= 0 FROM pool_samples())',
     '(SELECT count(*) >= 0 FROM pool_database_stats())',
     '(SELECT usable_cpus > 0 FROM host_resources())',
