@@ -122,9 +122,25 @@ def evaluations_done():
     return int(psql("SELECT evaluations FROM pool_optimizer_status()")[0][0])
 
 
-def wait_for_held_window(since, deadline_seconds=60):
-    """Waits until the worker has closed two windows after `since` evaluations: the first ends
-    the window in which the pool was resized, the second one it held through."""
+def wait_until(query, expected, deadline_seconds=30):
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        rows = psql(query)
+        if rows and rows[0][0] == expected:
+            return True
+        if time.monotonic() > deadline:
+            log(f"still not {expected} after {deadline_seconds} s: {query}")
+            return False
+        time.sleep(0.1)
+
+
+def wait_for_held_window(app, clients, deadline_seconds=60):
+    """Waits until a sample has seen the pool's `clients` connections, then until the worker
+    has closed two windows: the first ends the window in which the pool was resized, the
+    second one it held through."""
+    wait_until(f"SELECT connections FROM pool_metrics() WHERE application_name = '{app}'",
+               str(clients))
+    since = evaluations_done()
     deadline = time.monotonic() + deadline_seconds
     while evaluations_done() < since + 2:
         if time.monotonic() > deadline:
@@ -142,10 +158,9 @@ def evaluate_engine(workload, start):
     app = f"q_{workload}_{start}"
     for step in range(1, args.evaluations + 1):
         env = dict(os.environ, PGAPPNAME=app)
-        before = evaluations_done()
         proc = subprocess.Popen(pgbench_cmd(workload, size, 120), cwd=args.scratch,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for_held_window(before)
+        wait_for_held_window(app, size)
         rows = psql("SELECT connections, round(busy_mean::numeric,2), busy_p95, round(saturation::numeric,2), "
                     "round(transactions_per_second::numeric), round(mean_hold_time_ms::numeric,3), "
                     "round(offered_load::numeric,2), pool_size, erlang_pool_size, cpu_bound, adapted_pool_size, "
@@ -154,6 +169,7 @@ def evaluate_engine(workload, start):
         cpu = psql("SELECT round(cpu_utilisation::numeric,2) FROM host_resources()")
         proc.terminate()
         proc.wait()
+        wait_until(f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}'", "0")
         if not rows:
             log(f"no recommendation row for {app}")
             break
