@@ -213,7 +213,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         apply_cpu_knee(assessments, cpu_cost, policy);
     }
     for (Assessment &assessment : assessments)
-        if (assessment.facts) weigh_sizes_held(assessment);
+        if (assessment.facts) weigh_sizes_held(assessment, result.host_cpu_saturated);
 
     for (size_t i = 0; i < groups.size(); ++i) {
         if (assessments[i].facts) {

@@ -135,3 +135,77 @@ TEST(PoolHistory, WindowsAtOneSizeAreAveraged) {
     facts.sizes_held = {{64, 5500, 1.0}, {64, 5600, 1.0}};  // 5550: 8.8 % below
     EXPECT_EQ(size_for(facts, 0.95), 96);
 }
+
+namespace {
+
+// The sleep workload at 49 connections below saturation, as run 32 measured it (bench/
+// RESULTS.md session 14): 6157 tx/s, 7.62 ms held, the host at 77.4 %.
+PoolGroupFacts held_at_49() {
+    PoolGroupFacts facts = local_sleep_pool(6157, 0.007625, 49, 46.91, 0.44, 0.2, 0.0144);
+    facts.held_connections = 49;
+    return facts;
+}
+
+}  // namespace
+
+TEST(PoolHistory, GrowthThatPaidOffTakesAnotherStepOfItsRatio) {
+    // Without history the knee, held in proportion, takes the pool to 62, where the sleep
+    // workload served 0.93 of the best throughput on that VM; it climbed on to 92–96.
+    EXPECT_EQ(size_for(held_at_49(), 0.774), 62);
+
+    // 30 connections had served 4453 tx/s: 38.3 % more for 63.3 % more connections.
+    PoolGroupFacts facts = held_at_49();
+    facts.sizes_held = {{2, 343, 1.0}, {30, 4453, 0.974}};
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.774), wide_policy());
+    EXPECT_EQ(row.pool_size, 80);  // 49 × 49 / 30
+    EXPECT_CONTAINS(row.reason,
+                    "the throughput still climbs with the pool: 30 connections served 4453 tx/s "
+                    "in a window of the last hour and these 49 serve 6157, 38.3 % more for "
+                    "63.3 % more connections (an elasticity of 0.66, short of the knee): "
+                    "another step of that ratio, 80 instead of 62");
+
+    // At most a doubling: 20 → 49 (× 2.45) gives 98, not 120.
+    facts.sizes_held = {{20, 2900, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 98);
+}
+
+TEST(PoolHistory, GrowthThatAddedLittleOrSaysNothingStopsAtTheModels) {
+    PoolGroupFacts facts = held_at_49();
+    // An elasticity of 0.23 (5500 → 6157 for 30 → 49): near the knee, as 19 → 24 was on the
+    // VM whose best sizes lay at 20–24.
+    facts.sizes_held = {{30, 5500, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 62);
+    // From far below the knee every curve climbs in proportion; within a tenth of the pool
+    // the step is within a window's noise.
+    facts.sizes_held = {{2, 343, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 62);
+    facts.sizes_held = {{45, 4000, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 62);
+    // Mostly idle connections at 30: the clients set that throughput.
+    facts.sizes_held = {{30, 4453, 0.6}};
+    EXPECT_EQ(size_for(facts, 0.774), 62);
+    // A larger size within the step that served no more stops the growth at the open pool.
+    facts.sizes_held = {{30, 4453, 1.0}, {72, 6200, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 49);
+}
+
+TEST(PoolHistory, OnlyPoolsWaitingAwayFromTheCpusKeepClimbing) {
+    // On a saturated host the CPU rules stand.
+    PoolGroupFacts saturated = held_at_49();
+    saturated.sizes_held = {{30, 4453, 1.0}};
+    EXPECT_LE(size_for(saturated, 0.9), 49);
+
+    // Busy connections mostly on CPU, or queued on LWLocks (the WAL flush): their knee is no
+    // extrapolation from far below, and the growth stops where the models put it.
+    PoolGroupFacts on_cpu = local_sleep_pool(6157, 0.007625, 49, 46.91, 0.44, 0.2, 0.6);
+    on_cpu.held_connections = 49;
+    const int32_t without = size_for(on_cpu, 0.774);
+    on_cpu.sizes_held = {{30, 4453, 1.0}};
+    EXPECT_EQ(size_for(on_cpu, 0.774), without);
+
+    PoolGroupFacts on_lwlocks = held_at_49();
+    on_lwlocks.lwlock_wait_share = 0.4;
+    const int32_t without_history = size_for(on_lwlocks, 0.774);
+    on_lwlocks.sizes_held = {{30, 4453, 1.0}};
+    EXPECT_EQ(size_for(on_lwlocks, 0.774), without_history);
+}
