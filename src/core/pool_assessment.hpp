@@ -92,11 +92,12 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
 
 // The measured curve over the models (pool_history.cpp), for a pool whose connections held
 // steady through the window and were mostly busy, beside earlier such windows at other sizes:
-// a size below this one that served measurably less stops a shrink there; a larger one that
-// served measurably more turns a hold or shrink into a step back toward it (halfway, at most
-// +50 %); a smaller one from which the last growth paid off by an elasticity of 0.5 or more,
-// below a saturated host, takes another step of that ratio; a larger one up to the
-// recommendation that served no more stops the growth.
+// a larger one that served measurably more turns a hold or shrink into a step back toward it
+// (halfway, at most +50 %); below a saturated host, a pool mostly waiting away from the CPUs
+// grows toward the peak of the scalability law fitted to the sizes (at most doubling); a
+// smaller size that served measurably less stops a shrink to it, or partway where the line
+// between them loses as much; a larger one up to the recommendation that served no more
+// stops the growth.
 void weigh_sizes_held(Assessment &assessment, bool host_saturated);
 
 }  // namespace poolopt::core::pool_stages

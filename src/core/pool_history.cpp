@@ -1,8 +1,11 @@
 #include "core/pool_assessment.hpp"
+#include "core/scalability.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <vector>
 
 namespace poolopt::core::pool_stages {
 
@@ -22,18 +25,11 @@ constexpr double kMeasurableThroughputShare = 0.05;
 // and another size would have served the same: such a window says nothing about sizes.
 constexpr double kPoolLimitedBusyShare = 0.8;
 
-// A growth step whose throughput grew by more than the square root of its size ratio (an
-// elasticity of 0.5) has not reached the curve's knee, where the elasticity falls toward 0.
-// On the 2-core VM of bench/RESULTS.md session 14 the sleep workload grew 20 → 41 and 30 → 49
-// with elasticities of 0.64 and 0.66 and kept climbing to 96; on the VM of sessions 10–12,
-// whose best sizes lay at 20–24, 19 → 24 added 1–3 % (0.05–0.15).
-constexpr double kClimbingElasticity = 0.5;
-// A step this small is within the noise of a window; one this large starts far below the
-// knee, where any curve climbs in proportion (2 → 20 says nothing about 40).
-constexpr double kClimbMinRatio = 1.2;
-constexpr double kClimbMaxRatio = 2.5;
-// Another step of the same ratio, at most doubling the pool.
-constexpr double kClimbMaxStep = 2.0;
+// The sizes the scalability law is fitted to span at least this ratio: between neighbours a
+// window's noise (5 %) is as large as the curve's bend.
+constexpr double kScalabilityMinSpan = 1.5;
+// At most a doubling in one evaluation: the next window then measures the step.
+constexpr int64_t kScalabilityMaxStep = 2;
 // The models extrapolate the knee from far below only for a pool whose busy connections
 // mostly wait away from the CPUs and the server's own queues (timers, the client, I/O);
 // for the others the CPU and lock rules stand.
@@ -71,41 +67,59 @@ void note_size(pool_support::Notes &notes, int32_t size, double tps, int32_t ope
                  difference < 0 ? " less" : " more", " than these ", open, "'s ", number(open_tps));
 }
 
-// The largest pool-limited size held below `open` that a growth step from it to `open`
-// would tell apart from it, or 0.
-int32_t climb_origin(const std::map<int32_t, double> &sizes, int32_t open) {
-    int32_t origin = 0;
-    for (const auto &[size, size_tps] : sizes) {
-        const double ratio = double(open) / size;
-        if (size < open && ratio >= kClimbMinRatio && ratio <= kClimbMaxRatio) origin = size;
-    }
-    return origin;
+// The throughput at `size` on the straight line from (from, from_tps) to (to, to_tps).
+double on_chord(int32_t from, double from_tps, int32_t to, double to_tps, int64_t size) {
+    return from_tps + (to_tps - from_tps) * double(size - from) / double(to - from);
 }
 
-// A pool still climbing its throughput curve takes another step of the ratio that paid off,
-// past the knee the models extrapolate from one window: the CPU per transaction they assume
-// constant falls with the connections on some hosts (271 µs at 30, 251 at 49 and 191 at 96
-// in run 32).
-void keep_climbing(Assessment &assessment, const std::map<int32_t, double> &sizes, int32_t open,
-                   double tps) {
-    const int32_t origin = climb_origin(sizes, open);
-    if (origin == 0) return;
-    const double origin_tps = sizes.at(origin);
-    const double ratio = double(open) / origin;
-    const double elasticity = std::log(tps / origin_tps) / std::log(ratio);
-    if (!(elasticity >= kClimbingElasticity)) return;
-    const int64_t target = std::llround(open * std::min(ratio, kClimbMaxStep));
-    if (assessment.size >= target) return;
-    // "the throughput still climbs with the pool: 30 connections served 4453 tx/s in a window
-    // of the last hour and these 49 serve 6157, 38.3 % more for 63.3 % more connections (an
-    // elasticity of 0.66, short of the knee): another step of that ratio, 80 instead of 62"
-    assessment.notes.add("the throughput still climbs with the pool: ", origin,
-                         " connections served ", number(origin_tps),
-                         " tx/s in a window of the last hour and these ", open, " serve ",
-                         number(tps), ", ", percent(tps / origin_tps - 1.0), " more for ",
-                         percent(ratio - 1.0), " more connections (an elasticity of ",
-                         number(elasticity), ", short of the knee): another step of that ratio, ",
-                         target, " instead of ", assessment.size);
+// "(2: 343 tx/s, 30: 4453, 49: 6157)"
+void note_points(pool_support::Notes &notes, const std::vector<ThroughputPoint> &points) {
+    for (size_t i = 0; i < points.size(); ++i)
+        notes.extend(i == 0 ? " (" : ", ", points[i].connections, ": ",
+                     number(points[i].transactions_per_second), i == 0 ? " tx/s" : "");
+    notes.extend(")");
+}
+
+// Below the CPUs' saturation the models extrapolate the knee from one window, with a CPU
+// cost per transaction they take as constant; it falls with the connections on some hosts
+// (271 µs at 30, 251 at 49 and 191 at 96 in run 32) and rises on others. The sizes the pool
+// held measure the curve itself: where the scalability law fitted to them peaks further
+// out than the models reach, the pool grows toward that peak.
+void grow_to_measured_peak(Assessment &assessment, const std::map<int32_t, double> &sizes,
+                           int32_t open, double tps) {
+    std::vector<ThroughputPoint> points;
+    for (const auto &[size, size_tps] : sizes) points.push_back({size, size_tps});
+    points.push_back({open, tps});
+    std::sort(points.begin(), points.end(), [](const ThroughputPoint &a, const ThroughputPoint &b) {
+        return a.connections < b.connections;
+    });
+    if (double(points.back().connections) < kScalabilityMinSpan * points.front().connections)
+        return;
+    const std::optional<ScalabilityFit> fit = fit_scalability(points);
+    if (!fit || !fit->peak_connections) return;
+    const int64_t peak = std::llround(std::min(*fit->peak_connections, 1e9));
+    const int64_t target = std::min<int64_t>(peak, kScalabilityMaxStep * open);
+    if (target <= assessment.size || target <= open) return;
+    // Only a measurable gain: near an asymptote (contention without coherency) or past the
+    // peak the curve promises little.
+    const double gain =
+        relative_throughput(*fit, double(target)) / relative_throughput(*fit, double(open));
+    if (!measurably_more(gain, 1.0)) return;
+    // "the throughput measured at the sizes held peaks further out: the Universal
+    // Scalability Law fitted to them (2: 343 tx/s, 30: 4453, 49: 6157) gives contention σ
+    // 1.94 × 10⁻³ and coherency κ 117 × 10⁻⁶, a peak at 92 connections, 19.2 % more
+    // throughput than at 49: 92 instead of 62"
+    assessment.notes.add(
+        "the throughput measured at the sizes held peaks further out: the "
+        "Universal Scalability Law fitted to them");
+    note_points(assessment.notes, points);
+    // σ and κ in the units that keep three figures at the sizes of a connection pool.
+    assessment.notes.extend(" gives contention σ ", number(fit->contention * 1e3),
+                            " × 10⁻³ and coherency κ ", number(fit->coherency * 1e6),
+                            " × 10⁻⁶, a peak at ", peak, " connections");
+    if (target < peak) assessment.notes.extend(", at most twice the ", open, " open");
+    assessment.notes.extend(", ", percent(gain - 1.0), " more throughput than at ", open);
+    assessment.notes.extend(": ", target, " instead of ", assessment.size);
     assessment.size = target;
 }
 
@@ -134,24 +148,37 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
         assessment.size = target;
         return;
     }
-    // Growth below the knee that paid off, or a hold there, may go another step of its ratio.
+    // Below saturation, growth or a hold goes as far as the curve the sizes measured.
     const bool mostly_away =
         share(assessment.overlapping_share) - share(assessment.lwlock_share) >= kMostlyAwayShare;
     if (!host_saturated && mostly_away && !assessment.row.cpu_bound && !assessment.row.lock_bound &&
         assessment.size >= open)
-        keep_climbing(assessment, sizes, open, tps);
-    // Shrinking to or past a size that served measurably less would lose that throughput;
-    // growing to or past one that served no more would add connections for nothing.
+        grow_to_measured_peak(assessment, sizes, open, tps);
+    // Shrinking toward a size that served measurably less loses throughput: all the gain to it
+    // or past it, and partway the share its chord puts there (a concave curve lies above its
+    // chord, so that share is the most it loses); growing to or past a size that served no
+    // more would add connections for nothing.
     const bool shrinking = assessment.size < open;
     for (const auto &[size, size_tps] : sizes) {
-        const bool passed = shrinking ? size < open && size >= assessment.size
-                                      : size > open && size <= assessment.size;
         const bool evidence =
             shrinking ? measurably_more(tps, size_tps) : !measurably_more(size_tps, tps);
-        if (!passed || !evidence) continue;
-        assessment.notes.add(shrinking ? "a smaller pool served less here"
-                                       : "a larger pool served no more here");
-        note_size(assessment.notes, size, size_tps, open, tps);
+        if (!evidence) continue;
+        if (shrinking) {
+            if (size >= open) continue;
+            const bool partway = size < assessment.size;
+            const double served =
+                partway ? on_chord(size, size_tps, open, tps, assessment.size) : size_tps;
+            if (!measurably_more(tps, served)) continue;
+            assessment.notes.add("a smaller pool served less here");
+            note_size(assessment.notes, size, size_tps, open, tps);
+            if (partway)
+                assessment.notes.extend("; ", assessment.size, " lies between them, about ",
+                                        number(served), " tx/s on the line joining the two");
+        } else {
+            if (size <= open || size > assessment.size) continue;
+            assessment.notes.add("a larger pool served no more here");
+            note_size(assessment.notes, size, size_tps, open, tps);
+        }
         assessment.notes.extend(": the ", open, " open connections stay, not ", assessment.size);
         assessment.size = open;
         return;

@@ -85,8 +85,26 @@ TEST(PoolHistory, AShrinkPastASizeThatServedLessStopsAtTheOpenConnections) {
 
     facts.sizes_held = {{64, 5900, 0.97}};  // 2.3 %: within the noise of a window
     EXPECT_EQ(size_for(facts, 0.95), 59);
-    facts.sizes_held = {{40, 3000, 1.0}};  // below the 59 asked for: says nothing about 59
+}
+
+TEST(PoolHistory, AShrinkPartwayToASizeThatServedLessWeighsTheLineBetween) {
+    // 40 served 3000 tx/s, 96 6037: on the line between them 59 serves about 4030, 33 % less.
+    PoolGroupFacts facts = held_at_96();
+    facts.sizes_held = {{40, 3000, 1.0}};
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.95), wide_policy());
+    EXPECT_EQ(row.pool_size, 96);
+    EXPECT_CONTAINS(row.reason,
+                    "a smaller pool served less here: 40 connections served 3000 tx/s in a "
+                    "window of the last hour, 50.3 % less than these 96's 6037; 59 lies between "
+                    "them, about 4030 tx/s on the line joining the two: the 96 open connections "
+                    "stay, not 59");
+
+    // 40 served 5700, 5.6 % less: 59 would lose about 1.9 % on the line, within the noise.
+    facts.sizes_held = {{40, 5700, 1.0}};
     EXPECT_EQ(size_for(facts, 0.95), 59);
+    // Far below, a size that served 17 % less: 59 on the line 5601 tx/s, 7.2 % less.
+    facts.sizes_held = {{8, 5000, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.95), 96);
 }
 
 TEST(PoolHistory, GrowthPastASizeThatServedNoMoreStops) {
@@ -148,48 +166,57 @@ PoolGroupFacts held_at_49() {
 
 }  // namespace
 
-TEST(PoolHistory, GrowthThatPaidOffTakesAnotherStepOfItsRatio) {
+TEST(PoolHistory, GrowthGoesTowardThePeakTheSizesHeldMeasure) {
     // Without history the knee, held in proportion, takes the pool to 62, where the sleep
     // workload served 0.93 of the best throughput on that VM; it climbed on to 92–96.
     EXPECT_EQ(size_for(held_at_49(), 0.774), 62);
 
-    // 30 connections had served 4453 tx/s: 38.3 % more for 63.3 % more connections.
+    // With the 2 and 30 it held before, the scalability law peaks at 92, the best of run 32.
     PoolGroupFacts facts = held_at_49();
     facts.sizes_held = {{2, 343, 1.0}, {30, 4453, 0.974}};
     const PoolRecommendation row = only_row(facts, server_with(2, 0.774), wide_policy());
-    EXPECT_EQ(row.pool_size, 80);  // 49 × 49 / 30
+    EXPECT_EQ(row.pool_size, 92);
     EXPECT_CONTAINS(row.reason,
-                    "the throughput still climbs with the pool: 30 connections served 4453 tx/s "
-                    "in a window of the last hour and these 49 serve 6157, 38.3 % more for "
-                    "63.3 % more connections (an elasticity of 0.66, short of the knee): "
-                    "another step of that ratio, 80 instead of 62");
+                    "the throughput measured at the sizes held peaks further out: the Universal "
+                    "Scalability Law fitted to them (2: 343 tx/s, 30: 4453, 49: 6157) gives "
+                    "contention σ 1.94 × 10⁻³ and coherency κ 117 × 10⁻⁶, a peak at 92 "
+                    "connections, 19.2 % more throughput than at 49: 92 instead of 62");
 
-    // At most a doubling: 20 → 49 (× 2.45) gives 98, not 120.
-    facts.sizes_held = {{20, 2900, 1.0}};
-    EXPECT_EQ(size_for(facts, 0.774), 98);
+    // From 30 alone the fit is κ's alone, and lower.
+    facts.sizes_held = {{30, 4453, 0.974}};
+    EXPECT_EQ(size_for(facts, 0.774), 85);
+
+    // At most a doubling.
+    facts.sizes_held = {{10, 1300, 1.0}};
+    const PoolRecommendation capped = only_row(facts, server_with(2, 0.774), wide_policy());
+    EXPECT_EQ(capped.pool_size, 98);
+    EXPECT_CONTAINS(capped.reason, ", at most twice the 49 open");
 }
 
-TEST(PoolHistory, GrowthThatAddedLittleOrSaysNothingStopsAtTheModels) {
+TEST(PoolHistory, ACurveNearItsPeakOrUnmeasuredLeavesTheModels) {
     PoolGroupFacts facts = held_at_49();
-    // An elasticity of 0.23 (5500 → 6157 for 30 → 49): near the knee, as 19 → 24 was on the
-    // VM whose best sizes lay at 20–24.
+    // 30 served 5500: the curve bends enough that it peaks at about 49.
     facts.sizes_held = {{30, 5500, 1.0}};
     EXPECT_EQ(size_for(facts, 0.774), 62);
-    // From far below the knee every curve climbs in proportion; within a tenth of the pool
-    // the step is within a window's noise.
-    facts.sizes_held = {{2, 343, 1.0}};
+    // 30 served 4839: the peak is at 66, past the models' 62, but 66 would serve 4.5 % more
+    // than 49 by the fit, within a window's noise.
+    facts.sizes_held = {{30, 4839, 1.0}};
     EXPECT_EQ(size_for(facts, 0.774), 62);
+    // Sizes within 1.5 times of each other: a window's noise is as large as the bend.
     facts.sizes_held = {{45, 4000, 1.0}};
     EXPECT_EQ(size_for(facts, 0.774), 62);
     // Mostly idle connections at 30: the clients set that throughput.
     facts.sizes_held = {{30, 4453, 0.6}};
     EXPECT_EQ(size_for(facts, 0.774), 62);
-    // A larger size within the step that served no more stops the growth at the open pool.
-    facts.sizes_held = {{30, 4453, 1.0}, {72, 6200, 1.0}};
+    // Throughput whose fit has no peak (κ ≤ 0): nothing to grow toward.
+    facts.sizes_held = {{2, 100, 1.0}, {20, 3000, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.774), 62);
+    // A larger size that served no more: the growth stops at the open pool.
+    facts.sizes_held = {{2, 343, 1.0}, {30, 4453, 1.0}, {72, 6200, 1.0}};
     EXPECT_EQ(size_for(facts, 0.774), 49);
 }
 
-TEST(PoolHistory, OnlyPoolsWaitingAwayFromTheCpusKeepClimbing) {
+TEST(PoolHistory, OnlyPoolsWaitingAwayFromTheCpusGrowTowardTheMeasuredPeak) {
     // On a saturated host the CPU rules stand.
     PoolGroupFacts saturated = held_at_49();
     saturated.sizes_held = {{30, 4453, 1.0}};
