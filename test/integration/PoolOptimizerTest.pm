@@ -1,5 +1,6 @@
-# Helpers shared by the TAP tests in t/: sessions and pgbench runs under an
-# application_name, the collector's status, and one query calling every SQL function.
+# Helpers shared by the TAP tests in t/: a started node with the library preloaded, sessions
+# and pgbench runs under an application_name, the collector's status, and one query calling
+# every SQL function.
 # A test loads it with
 #   use FindBin;
 #   use lib "$FindBin::RealBin/..";
@@ -11,12 +12,26 @@ use warnings;
 
 use Exporter 'import';
 use IPC::Run;
+use PostgreSQL::Test::Cluster;
 use Test::More;
 use Time::HiRes qw(time);
 
 our @EXPORT =
-  qw(session end_sessions start_pgbench finish_pgbench run_pgbench status states_query
+  qw(preloaded_node session end_sessions start_pgbench finish_pgbench run_pgbench status states_query
   every_function_query every_function_expected);
+
+# A new node named $name with the library preloaded and the lines of $conf added to its
+# postgresql.conf, started, with the extension created in postgres.
+sub preloaded_node {
+    my ($name, $conf) = @_;
+    my $node = PostgreSQL::Test::Cluster->new($name);
+    $node->init;
+    $node->append_conf('postgresql.conf',
+        "shared_preload_libraries = 'pool_optimizer'\n" . ($conf // ''));
+    $node->start;
+    $node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
+    return $node;
+}
 
 # Sessions held open across several steps get a generous timer of their own.
 my $session_timeout = 300;

@@ -17,14 +17,9 @@ use Test::More;
 # about half a minute (a passing run never waits more than a few seconds).
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
 
-my $node = PostgreSQL::Test::Cluster->new('telemetry');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('telemetry', q{
 pool_optimizer.sample_interval = 100ms
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 my $superuser = $node->safe_psql('postgres', 'SELECT current_user');
 
 # Starts a statement that will not return, and waits until psql has sent it.

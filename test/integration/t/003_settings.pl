@@ -9,28 +9,20 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest qw(preloaded_node session);
+
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: bound every wait to
 # about half a minute (a passing run never waits more than a few seconds).
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
-my $session_timeout = 300;
 
 # A 10 s evaluation window: the spills of a few seconds all fall within it.
-my $node = PostgreSQL::Test::Cluster->new('settings');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('settings', q{
 pool_optimizer.sample_interval = 100ms
 pool_optimizer.evaluation_interval = 10s
 pool_optimizer.workload = web
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
-
-sub session {
-    my ($app) = @_;
-    local $ENV{PGAPPNAME} = $app;
-    return $node->background_psql('postgres', timeout => $session_timeout);
-}
 
 ###############################################################################
 note '1. temp-file spills raise work_mem';
@@ -106,9 +98,9 @@ note '3. idle transactions turn the idle_in_transaction check to warning';
 
 # Two of about seven client connections idle in transaction: between the 10 % warning and
 # the 50 % critical thresholds.
-my @idle_in_tx = map { session('idle_in_tx') } 1 .. 2;
+my @idle_in_tx = map { session($node, 'idle_in_tx') } 1 .. 2;
 $_->query_safe('BEGIN; SELECT 1;') for @idle_in_tx;
-my @idle = map { session('idle') } 1 .. 4;
+my @idle = map { session($node, 'idle') } 1 .. 4;
 $_->query_safe('SELECT 1') for @idle;
 ok($node->poll_query_until('postgres',
         q{SELECT status FROM pool_health() WHERE check_name = 'idle_in_transaction'}, 'warning'),

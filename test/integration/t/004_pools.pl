@@ -12,6 +12,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest qw(preloaded_node);
+
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: bound every wait to
 # about half a minute (a passing run never waits more than about ten seconds: one
 # evaluation window).
@@ -20,15 +24,10 @@ $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
 my $load_seconds = 25;
 my $session_timeout = 300;
 
-my $node = PostgreSQL::Test::Cluster->new('pools');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('pools', q{
 pool_optimizer.sample_interval = 100ms
 pool_optimizer.evaluation_interval = 10s
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 is($node->safe_psql('postgres', q{
     SELECT current_setting('pool_optimizer.min_pool_size') || '..'
            || current_setting('pool_optimizer.max_pool_size') || ' '

@@ -10,26 +10,18 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest qw(preloaded_node session);
+
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: about half a minute.
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
-my $session_timeout = 300;
 
-my $node = PostgreSQL::Test::Cluster->new('persistence');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('persistence', q{
 pool_optimizer.sample_interval = 100ms
 pool_optimizer.evaluation_interval = 10s
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 my $stat_file = $node->data_dir . '/pg_stat/pool_optimizer.stat';
-
-sub session {
-    my ($app) = @_;
-    local $ENV{PGAPPNAME} = $app;
-    return $node->background_psql('postgres', timeout => $session_timeout);
-}
 
 sub pgbench {
     my ($app, @options) = @_;
@@ -69,7 +61,7 @@ sub restart_with_log {
 note '1. a clean restart keeps groups, totals and adjustments';
 
 ok(pgbench('persist_init', '-i', '-q', '-s', '1'), 'pgbench -i');
-my @held = (session('persist_held'), session('persist_held'));
+my @held = (session($node, 'persist_held'), session($node, 'persist_held'));
 # Long enough for samples to see its backends: transactions are credited to the group of a
 # backend the worker has seen.
 ok(pgbench('persist_bench', '-n', '-S', '-c', '2', '-j', '1', '-T', '2'),
@@ -106,7 +98,7 @@ is($node->safe_psql('postgres', q{
     '0|t', 'no connection carried over; first_seen kept from before the restart');
 
 # The restarted worker found the loaded groups again: a new session adds to the old group.
-my $again = session('persist_held');
+my $again = session($node, 'persist_held');
 ok($node->poll_query_until('postgres', q{
         SELECT count(*) = 1 AND sum(connections) = 1 AND sum(connections_accepted) = 3
         FROM pool_metrics() WHERE application_name = 'persist_held'}),
@@ -135,7 +127,7 @@ note '3. a damaged file: one WARNING, a fresh start';
 $node->safe_psql('postgres', 'ALTER SYSTEM RESET pool_optimizer.save; SELECT pg_reload_conf()');
 ok($node->poll_query_until('postgres', 'SHOW pool_optimizer.save', 'on'),
     'pool_optimizer.save is on again');
-my $damaged_session = session('persist_damaged');
+my $damaged_session = session($node, 'persist_damaged');
 ok($node->poll_query_until('postgres', q{
         SELECT connections = 1 FROM pool_metrics() WHERE application_name = 'persist_damaged'}),
     'a group to save');

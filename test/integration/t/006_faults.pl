@@ -16,16 +16,11 @@ use Test::More;
 # poll_query_until tries 10 * timeout_default times, 0.1 s apart: about half a minute.
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
 
-my $node = PostgreSQL::Test::Cluster->new('faults');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('faults', q{
 pool_optimizer.sample_interval = 100ms
 # Crash recovery is what a SIGKILLed child gets; keep it on whatever the defaults become.
 restart_after_crash = on
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 
 my $every_function = every_function_query();
 my $all_true = every_function_expected();

@@ -11,6 +11,10 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use PoolOptimizerTest qw(preloaded_node);
 use YAML::XS ();
 
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
@@ -42,16 +46,11 @@ for my $prefix (sort keys %$queries) {
 ###############################################################################
 note '2. every query on a live server under load, as a member of pg_monitor';
 
-my $node = PostgreSQL::Test::Cluster->new('exporter');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('exporter', q{
 pool_optimizer.sample_interval = 100ms
 pool_optimizer.evaluation_interval = 10s
 });
-$node->start;
 $node->safe_psql('postgres', q{
-    CREATE EXTENSION pool_optimizer;
     CREATE ROLE pool_exporter LOGIN IN ROLE pg_monitor;
 });
 

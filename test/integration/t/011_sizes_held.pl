@@ -16,15 +16,10 @@ use Test::More;
 # bounds every wait below (a passing run waits at most two 10-second windows at a time).
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
 
-my $node = PostgreSQL::Test::Cluster->new('sizes_held');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pool_optimizer'
+my $node = preloaded_node('sizes_held', q{
 pool_optimizer.sample_interval = 100ms
 pool_optimizer.evaluation_interval = 10s
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION pool_optimizer');
 ok(run_pgbench($node, 'held_init', '-i', '-q', '-s', '1'), 'pgbench -i -s 1');
 
 sub evaluations {
