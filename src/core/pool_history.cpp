@@ -9,6 +9,7 @@
 
 namespace poolopt::core::pool_stages {
 
+using pool_support::duration;
 using pool_support::finite_non_negative;
 using pool_support::number;
 using pool_support::percent;
@@ -35,20 +36,31 @@ constexpr int64_t kScalabilityMaxStep = 2;
 // for the others the CPU and lock rules stand.
 constexpr double kMostlyAwayShare = 0.5;
 
-// The mean throughput of each size held in a pool-limited window, by size.
-std::map<int32_t, double> throughput_by_size(const std::vector<SizeHeld> &sizes) {
-    std::map<int32_t, std::pair<double, int>> sums;
+// What one size served on average over its pool-limited windows.
+struct Served {
+    double transactions_per_second = 0;
+    double busy_connections = 0;
+    // Little's law: how long a transaction held its connection.
+    double hold_seconds() const { return busy_connections / transactions_per_second; }
+};
+
+// Each size held in a pool-limited window, with what it served.
+std::map<int32_t, Served> served_by_size(const std::vector<SizeHeld> &sizes) {
+    std::map<int32_t, std::pair<Served, int>> sums;
     for (const SizeHeld &held : sizes) {
         const double tps = finite_non_negative(held.transactions_per_second);
-        if (held.connections <= 0 || !(tps > 0.0) || share(held.busy_share) < kPoolLimitedBusyShare)
-            continue;
+        const double busy_share = share(held.busy_share);
+        if (held.connections <= 0 || !(tps > 0.0) || busy_share < kPoolLimitedBusyShare) continue;
         auto &[sum, windows] = sums[held.connections];
-        sum += tps;
+        sum.transactions_per_second += tps;
+        sum.busy_connections += busy_share * held.connections;
         ++windows;
     }
-    std::map<int32_t, double> means;
-    for (const auto &[size, sum_and_windows] : sums)
-        means[size] = sum_and_windows.first / sum_and_windows.second;
+    std::map<int32_t, Served> means;
+    for (const auto &[size, sum_and_windows] : sums) {
+        const auto &[sum, windows] = sum_and_windows;
+        means[size] = {sum.transactions_per_second / windows, sum.busy_connections / windows};
+    }
     return means;
 }
 
@@ -85,10 +97,11 @@ void note_points(pool_support::Notes &notes, const std::vector<ThroughputPoint> 
 // (271 µs at 30, 251 at 49 and 191 at 96 in run 32) and rises on others. The sizes the pool
 // held measure the curve itself: where the scalability law fitted to them peaks further
 // out than the models reach, the pool grows toward that peak.
-void grow_to_measured_peak(Assessment &assessment, const std::map<int32_t, double> &sizes,
+void grow_to_measured_peak(Assessment &assessment, const std::map<int32_t, Served> &sizes,
                            int32_t open, double tps) {
     std::vector<ThroughputPoint> points;
-    for (const auto &[size, size_tps] : sizes) points.push_back({size, size_tps});
+    for (const auto &[size, served] : sizes)
+        points.push_back({size, served.transactions_per_second});
     points.push_back({open, tps});
     std::sort(points.begin(), points.end(), [](const ThroughputPoint &a, const ThroughputPoint &b) {
         return a.connections < b.connections;
@@ -123,6 +136,30 @@ void grow_to_measured_peak(Assessment &assessment, const std::map<int32_t, doubl
     assessment.size = target;
 }
 
+// With the CPUs saturated, a larger pool's connections queue for a core: each holds its
+// connection longer. Its extra throughput pays only while it outpaces that: the throughput
+// per second of holding (Kleinrock's power, tx/s ÷ hold) must not fall. On the 2-core VM
+// of bench/RESULTS.md session 15 the sleep workload served 18 % more at 96 connections than
+// at 64 in one window while its transactions held 23 % longer, and at a fixed rate of half
+// the best throughput its p95 latency rose 10–35 % from 64 connections to 88–96.
+bool gain_outpaces_holds(Assessment &assessment, int32_t size, const Served &served, int32_t open,
+                         const Served &now) {
+    const double gain = served.transactions_per_second / now.transactions_per_second;
+    const double longer = served.hold_seconds() / now.hold_seconds();
+    if (gain >= longer) return true;
+    // "a larger pool served more here: 96 connections served 8042 tx/s in a window of the
+    // last hour, 17.8 % more than these 64's 6829, but held each transaction 23 % longer
+    // (10.8 ms against 8.78 ms): with the CPUs saturated the gain does not outpace the wait"
+    assessment.notes.add("a larger pool served more here");
+    note_size(assessment.notes, size, served.transactions_per_second, open,
+              now.transactions_per_second);
+    assessment.notes.extend(", but held each transaction ", percent(longer - 1.0), " longer (",
+                            duration(served.hold_seconds()), " against ",
+                            duration(now.hold_seconds()),
+                            "): with the CPUs saturated the gain does not outpace the wait");
+    return false;
+}
+
 }  // namespace
 
 void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
@@ -131,14 +168,17 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
     const double tps = finite_non_negative(facts.transactions_per_second);
     if (open <= 0 || !(tps > 0.0) || facts.sizes_held.empty()) return;
     if (finite_non_negative(facts.busy_mean) / open < kPoolLimitedBusyShare) return;
-    std::map<int32_t, double> sizes = throughput_by_size(facts.sizes_held);
+    std::map<int32_t, Served> sizes = served_by_size(facts.sizes_held);
     sizes.erase(open);
     if (sizes.empty()) return;
+    const Served now{tps, finite_non_negative(facts.busy_mean)};
 
     // A smaller pool than one that served measurably more lost throughput: back toward the
     // nearest such size, halfway and by at most +50 %, as the adaptation steps.
-    for (const auto &[size, size_tps] : sizes) {
+    for (const auto &[size, served] : sizes) {
+        const double size_tps = served.transactions_per_second;
         if (size <= open || !measurably_more(size_tps, tps)) continue;
+        if (host_saturated && !gain_outpaces_holds(assessment, size, served, open, now)) continue;
         const int64_t halfway = (int64_t(open) + size + 1) / 2;
         const int64_t target = std::min<int64_t>(halfway, open + std::max(1, open / 2));
         if (assessment.size >= target) return;
@@ -159,7 +199,8 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
     // chord, so that share is the most it loses); growing to or past a size that served no
     // more would add connections for nothing.
     const bool shrinking = assessment.size < open;
-    for (const auto &[size, size_tps] : sizes) {
+    for (const auto &[size, served] : sizes) {
+        const double size_tps = served.transactions_per_second;
         const bool evidence =
             shrinking ? measurably_more(tps, size_tps) : !measurably_more(size_tps, tps);
         if (!evidence) continue;

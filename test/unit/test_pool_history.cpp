@@ -67,10 +67,35 @@ TEST(PoolHistory, AShrinkThatLostThroughputStepsBackHalfway) {
     small.sizes_held = {{96, 2400, 0.95}};
     EXPECT_EQ(size_for(small, 0.6), 30);
 
-    // The engine's own shrink from 96 gives way the same way to a larger size that served more.
+    // The engine's own shrink from 96 gives way the same way to a larger size that served more
+    // in proportion to the longer holds it costs: 96 held a transaction 14.2 ms for 6037 tx/s,
+    // 128 held one 15.8 ms (11 % longer) for 7000 (16 % more).
     PoolGroupFacts at_96 = held_at_96();
-    at_96.sizes_held = {{128, 6500, 1.0}};
+    at_96.sizes_held = {{128, 7000, 0.8625}};
     EXPECT_EQ(size_for(at_96, 0.95), 112);
+}
+
+TEST(PoolHistory, OnASaturatedHostALargerPoolMustServeMoreThanItsHoldsLengthen) {
+    // Run 36 (bench/RESULTS.md session 15), the second evaluation from 96: at 64 connections
+    // the host read 87.9 % and the knee kept the 64; 96 had served 17.8 % more in the first
+    // window, with transactions holding their connections 10.7 ms instead of 8.78.
+    PoolGroupFacts facts = local_sleep_pool(6829, 0.008718, 64, 59.93, 0.26, 0.3, 0.0176);
+    facts.held_connections = 64;
+    EXPECT_EQ(size_for(facts, 0.879), 64);
+    facts.sizes_held = {{96, 8042, 0.904}};
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.879), wide_policy());
+    EXPECT_EQ(row.pool_size, 64);
+    EXPECT_CONTAINS(row.reason,
+                    "a larger pool served more here: 96 connections served 8042 tx/s in a window "
+                    "of the last hour, 17.8 % more than these 64's 6829, but held each "
+                    "transaction 23 % longer (10.8 ms against 8.78 ms): with the CPUs "
+                    "saturated the gain does not outpace the wait");
+
+    // Below saturation the connections do not queue for a core: the throughput decides.
+    EXPECT_EQ(size_for(facts, 0.8), 80);
+    // A gain that outpaces the longer holds steps back toward the larger pool.
+    facts.sizes_held = {{96, 8042, 0.8}};  // 9.55 ms held, 8.8 % longer for 17.8 % more
+    EXPECT_EQ(size_for(facts, 0.879), 80);
 }
 
 TEST(PoolHistory, AShrinkPastASizeThatServedLessStopsAtTheOpenConnections) {
