@@ -22,6 +22,9 @@ namespace poolopt::core::pool_stages {
 inline constexpr double kCpuSaturation = 0.85;
 // From this share of busy connections waiting on locks, the pool is sized for the rest.
 inline constexpr double kLockDiscountShare = 0.1;
+// Below this share of its connections busy, the clients' demand sets a pool's throughput,
+// and another size would have served the same: such a window says nothing about sizes.
+inline constexpr double kPoolLimitedBusyShare = 0.8;
 
 struct Assessment {
     PoolRecommendation row;
@@ -48,8 +51,15 @@ void assess_bottlenecks(Assessment &assessment, const std::optional<double> &hos
 // The CPUs' knee for one pool (pool_knee.cpp).
 // Time per transaction away from the CPUs: in waits that overlap CPU work.
 double away_seconds(const Assessment &assessment);
-// A knee this close to the open connections leaves them as they are.
+// A knee within this share of the open connections, above or below, leaves the pool as it
+// is: the CPU cost per transaction it rests on moves by more between windows at the same
+// pool size (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and
+// following it would make a steady load oscillate (64 → 69 → 52 in bench/RESULTS.md, run 17).
+inline constexpr double kKneeNoiseShare = 0.15;
 bool knee_within_noise(int64_t knee, int64_t open);
+// The largest pool whose noise band still holds `knee`: a shrink to it is not undone when
+// the next window's knee comes out anywhere in the band.
+int64_t top_of_knee_band(int64_t knee);
 void note_knee_within_noise(pool_support::Notes &notes, int64_t open);
 void note_knee(pool_support::Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
                int64_t limit);

@@ -22,9 +22,6 @@ namespace {
 // connections served 5385, 5761, 5861 and 6014 tx/s: the curve's real steps near its top are
 // a few percent, and a smaller margin would follow the machine's drift between windows.
 constexpr double kMeasurableThroughputShare = 0.05;
-// Below this share of its connections busy, the clients' demand sets a pool's throughput,
-// and another size would have served the same: such a window says nothing about sizes.
-constexpr double kPoolLimitedBusyShare = 0.8;
 
 // The sizes the scalability law is fitted to span at least this ratio: between neighbours a
 // window's noise (5 %) is as large as the curve's bend.

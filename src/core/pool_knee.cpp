@@ -15,12 +15,6 @@ using pool_support::plural;
 
 namespace {
 
-// A knee within this share of the open connections, above or below, leaves the pool as it
-// is: the CPU cost per transaction it rests on moves by more between windows at the same
-// pool size (0.26–0.41 ms for the sleep workload at 52–62 connections on 2 cores), and
-// following it would make a steady load oscillate (64 → 69 → 52 in bench/RESULTS.md, run 17).
-constexpr double kKneeNoiseShare = 0.15;
-
 // " the host CPU, lower than 5.27 ms of sampled waits predicts, fits 7.03 ms away from the
 // CPUs per transaction;", naming the connected pools' own share when it differs from the
 // window's: when a pool ran in part of the window only.
@@ -84,6 +78,11 @@ bool knee_within_noise(int64_t knee, int64_t open) {
     // The band rounded to whole connections: one more than a pool of 2 is 50 %, not noise.
     const int64_t band = std::llround(kKneeNoiseShare * open);
     return knee != open && knee >= open - band && knee <= open + band;
+}
+int64_t top_of_knee_band(int64_t knee) {
+    int64_t size = knee;
+    while (knee_within_noise(knee, size + 1)) ++size;
+    return size;
 }
 void note_knee_within_noise(Notes &notes, int64_t open) {
     notes.extend(", within ", percent(kKneeNoiseShare), " of the ", open,
