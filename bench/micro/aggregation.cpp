@@ -48,10 +48,14 @@ void BM_AggregateOneSample(benchmark::State &state) {
             const SessionState states[] = {SessionState::active, SessionState::idle,
                                            SessionState::idle_in_transaction};
             const SessionState s = states[(i + tick) % 3];
-            observations[i] = BackendObservation{
-                make_group_key("shop", "app", sessions[i].application.c_str(),
-                               sessions[i].address.c_str()),
-                sessions[i].pid, s, (i + tick) % 11 == 0, s == SessionState::active};
+            observations[i] =
+                BackendObservation{make_group_key("shop", "app", sessions[i].application.c_str(),
+                                                  sessions[i].address.c_str()),
+                                   sessions[i].pid,
+                                   s,
+                                   (i + tick) % 11 == 0,
+                                   s == SessionState::active,
+                                   false};
             slots[i].transactions += (i + tick) % 4;
             slots[i].busy_micros += 700 * ((i + tick) % 3);
         }

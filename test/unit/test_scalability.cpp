@@ -70,7 +70,9 @@ TEST(Scalability, ThroughputThatNeverFallsHasNoPeak) {
     ASSERT_TRUE(fit);
     EXPECT_NEAR(fit->contention, 0.05, 1e-9);
     EXPECT_NEAR(fit->coherency, 0.0, 1e-12);
-    if (fit->peak_connections) EXPECT_GT(*fit->peak_connections, 1e4);
+    if (fit->peak_connections) {
+        EXPECT_GT(*fit->peak_connections, 1e4);
+    }
 }
 
 TEST(Scalability, TooFewUsablePointsFitNothing) {
