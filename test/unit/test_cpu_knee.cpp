@@ -117,10 +117,14 @@ TEST(FittedAwayTime, ReproducesTheConnectedPoolsShare) {
 }
 
 TEST(ProportionalKnee, ScalesTheConnectionsToTheCpusLeft) {
-    // 32 connections keeping 58.2 % of the CPUs busy: 32 × 98 / 58.2 = 53.9, the nearest 54.
+    // 32 connections keeping 58.2 % of the CPUs busy: 32 × 98 / 58.2 = 53.9, rounded up 54.
     EXPECT_EQ(proportional_knee_connections(32, 0.582, 0.0, 96), 54);
-    // Other pools keep 20 % busy: 32 × 78 / 40 = 62.4.
-    EXPECT_EQ(proportional_knee_connections(32, 0.4, 0.2, 96), 62);
+    // Other pools keep 20 % busy: 32 × 78 / 40 = 62.4, rounded up: 63.
+    EXPECT_EQ(proportional_knee_connections(32, 0.4, 0.2, 96), 63);
+    // 2 × 98 / 78.4 = 2.5: 3, where the nearest whole pool (2) would stall below the knee.
+    EXPECT_EQ(proportional_knee_connections(2, 0.784, 0.0, 96), 3);
+    // A whole pool's worth, up to rounding, is that pool: 49 × 98 / 96.04 = 50, not 51.
+    EXPECT_EQ(proportional_knee_connections(49, 0.9604, 0.0, 96), 50);
     // No room left, or already past it: the connections as they are.
     EXPECT_EQ(proportional_knee_connections(32, 0.5, 0.5, 96), 32);
     EXPECT_EQ(proportional_knee_connections(32, 0.99, 0.0, 96), 32);
