@@ -64,6 +64,20 @@ void note_knee_within_noise(pool_support::Notes &notes, int64_t open);
 void note_knee(pool_support::Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
                int64_t limit);
 
+// The knee counts connections inside a transaction. A pool its clients keep busy
+// (kPoolLimitedBusyShare or more of its connections in a transaction on average) spends the
+// rest between transactions, in the clients' hands, away from the CPUs too: it needs
+// in_transaction × open ÷ busy open. A pool with more idle has connections to spare.
+struct KneeShareOpen {
+    int64_t in_transaction = 0;
+    int64_t open = 0;  // what the pool needs open; in_transaction unless the clients limit it
+    int64_t connections = 0;
+    double busy = 0;
+    bool converted() const noexcept { return open != in_transaction; }
+};
+KneeShareOpen open_for_knee_share(int64_t in_transaction, const Assessment &assessment);
+void note_knee_share_open(pool_support::Notes &notes, const KneeShareOpen &share);
+
 // The knee if the CPU the pool uses grows in proportion to its connections (cpu_knee.hpp).
 struct ProportionalKnee {
     double own_utilisation = 0;

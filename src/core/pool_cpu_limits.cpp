@@ -232,18 +232,22 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
     const std::vector<int64_t> shares = shares_by_load(knee, waiting);
     for (size_t i = 0; i < waiting.size(); ++i) {
         Assessment &assessment = *waiting[i];
-        if (assessment.size < shares[i]) continue;
+        const KneeShareOpen share = open_for_knee_share(shares[i], assessment);
+        if (assessment.size < share.open) continue;
         assessment.row.cpu_bound = true;  // at the knee or past it, the CPUs set the throughput
-        if (assessment.size == shares[i]) continue;
+        if (assessment.size == share.open) continue;
         const int64_t open = assessment.row.connections;
-        if (shares[i] < open && knee_within_noise(shares[i], open)) {
-            assessment.notes.add("the CPUs limit the throughput: host CPU at ",
-                                 percent(cost.host_cpu), ";");
-            note_knee(assessment.notes, away, cost, knee, sizes);
+        assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu),
+                             ";");
+        note_knee(assessment.notes, away, cost, knee, sizes);
+        if (waiting.size() > 1)
+            assessment.notes.extend(", this pool's share by offered load ", shares[i]);
+        note_knee_share_open(assessment.notes, share);
+        if (share.open < open && knee_within_noise(share.open, open)) {
             assessment.size = std::min(assessment.size, open);
             // A pool that grew into the band settles where a shrink from above stops: at
             // its top, when every connection was busy (the demand asks for more).
-            const int64_t top = top_of_knee_band(shares[i]);
+            const int64_t top = top_of_knee_band(share.open);
             const double busy = finite_non_negative(assessment.facts->busy_mean);
             if (assessment.size < open || top <= open || busy < kPoolLimitedBusyShare * open) {
                 note_knee_within_noise(assessment.notes, open);
@@ -260,11 +264,6 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
             assessment.size = top;
             continue;
         }
-        assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu),
-                             ";");
-        note_knee(assessment.notes, away, cost, knee, sizes);
-        if (waiting.size() > 1)
-            assessment.notes.extend(", this pool's share by offered load ", shares[i]);
         if (assessment.size > policy.max_pool_size)
             assessment.notes.extend(", down from more than ", policy.max_pool_size);
         else
@@ -273,9 +272,9 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         // 2-core VM of bench/RESULTS.md sessions 13–16 the knee measured at 96 connections
         // (49–64 for the sleep workload) lay below the 64–96 where it served most, and the
         // pool then read 85–88 % host CPU, short of the 98 % the knee promised.
-        const int64_t target = std::clamp<int64_t>(std::min(open, top_of_knee_band(shares[i])),
-                                                   shares[i], assessment.size);
-        if (target > shares[i])
+        const int64_t target = std::clamp<int64_t>(std::min(open, top_of_knee_band(share.open)),
+                                                   share.open, assessment.size);
+        if (target > share.open)
             assessment.notes.extend(", to ", target, ", the top of the ", percent(kKneeNoiseShare),
                                     " the knee moves between windows");
         assessment.notes.extend(

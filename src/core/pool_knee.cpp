@@ -89,6 +89,31 @@ void note_knee_within_noise(Notes &notes, int64_t open) {
                  " open connections, which stay: the knee moves that much between windows");
 }
 
+KneeShareOpen open_for_knee_share(int64_t in_transaction, const Assessment &assessment) {
+    KneeShareOpen share;
+    share.in_transaction = share.open = in_transaction;
+    share.connections = assessment.row.connections;
+    share.busy = finite_non_negative(assessment.facts->busy_mean);
+    if (share.connections <= 0 || !(share.busy > 0.0) ||
+        share.busy < kPoolLimitedBusyShare * share.connections)
+        return share;
+    const double ratio = std::max(1.0, share.connections / share.busy);
+    share.open =
+        std::max(in_transaction, static_cast<int64_t>(std::llround(in_transaction * ratio)));
+    return share;
+}
+
+// "; 84.3 of its 96 connections were in a transaction at a time, the others between
+// transactions in their clients' hands, away from the CPUs too: 59 in a transaction take 67
+// open"
+void note_knee_share_open(Notes &notes, const KneeShareOpen &share) {
+    if (!share.converted()) return;
+    notes.extend("; ", number(share.busy), " of its ", share.connections,
+                 " connections were in a transaction at a time, the others between transactions "
+                 "in their clients' hands, away from the CPUs too: ",
+                 share.in_transaction, " in a transaction take ", share.open, " open");
+}
+
 // " at 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037 tx/s) and 7.53 ms away
 // from them, 59 connections keep the CPUs 98 % busy": the knee and the figures behind it.
 void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
