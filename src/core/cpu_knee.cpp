@@ -55,7 +55,8 @@ int32_t proportional_knee_connections(int32_t connections, double own_utilisatio
     // the proportion is the fewest connections that could reach the knee. TPC-B at 2 clients
     // on 2 cores kept the host 78.4 % busy: 2.5 connections' worth, and 2 (the nearest, down)
     // held the pool at 0.94 of the best throughput and 5.6 times its p95 where 4 met both
-    // (bench/RESULTS.md, run 39). The tolerance keeps 53.000001 at 53.
+    // (bench/RESULTS.md, run 39). The 1e-9 absorbs rounding error only: a whole number computed
+    // a hair above itself (50.000000000001) stays that number.
     return std::max<int32_t>(connections, static_cast<int32_t>(std::ceil(needed - 1e-9)));
 }
 
