@@ -33,12 +33,13 @@ HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
     return cost;
 }
 
-int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit) noexcept {
+int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit,
+                             CpuQueueModel model) noexcept {
     limit = std::clamp<int32_t>(limit, 1, kMaxServers);
     if (!cost.known()) return limit + 1;
     return smallest_population_for_utilisation(pool_support::finite_non_negative(away_seconds),
                                                cost.seconds_per_transaction, cost.cores,
-                                               kKneeCpuBusyShare, limit);
+                                               kKneeCpuBusyShare, limit, model);
 }
 
 int32_t proportional_knee_connections(int32_t connections, double own_utilisation,
@@ -99,6 +100,31 @@ double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t conn
             high = middle;
     }
     return high;
+}
+
+double away_seconds_fitted_down_to_host_cpu(double sampled_away_seconds, int32_t in_transaction,
+                                            const HostCpuCost &cost) noexcept {
+    const double sampled = pool_support::finite_non_negative(sampled_away_seconds);
+    if (!cost.known() || in_transaction < 1) return sampled;
+    const double service = cost.seconds_per_transaction;
+    const auto utilisation = [&](double away) {
+        return independent_sources_utilisation(in_transaction, away, service, cost.cores);
+    };
+    // A host at the knee or past it reads as the knee: its plateau says the connections in a
+    // transaction are enough, not that each wants a core all the time.
+    const double target = std::min(cost.connected_utilisation, kKneeCpuBusyShare);
+    if (utilisation(sampled) >= target) return sampled;
+    if (utilisation(0.0) <= target) return 0.0;
+    double low = 0.0;  // reads at least the target
+    double high = sampled;
+    for (int step = 0; step < kFitSteps; ++step) {
+        const double middle = low + (high - low) / 2;
+        if (utilisation(middle) >= target)
+            low = middle;
+        else
+            high = middle;
+    }
+    return low;
 }
 
 }  // namespace poolopt::core

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/queueing.hpp"
+
 namespace poolopt::core {
 
 // The share of time the knee keeps the CPUs busy. Not the 95 % of the benchmark's
@@ -53,11 +55,12 @@ HostCpuCost host_cpu_cost(std::optional<double> host_cpu, double usable_cpus,
                           double transactions_per_second,
                           std::optional<double> connected_transactions_per_second = {}) noexcept;
 
-// The fewest connections that keep the CPUs kKneeCpuBusyShare busy when each transaction
-// spends `away_seconds` off them and cost.seconds_per_transaction on them (the
-// finite-source queue of queueing.hpp); limit + 1 when more than `limit` are needed or the
-// cost is unknown. At least 1.
-int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit) noexcept;
+// The fewest connections in a transaction that keep the CPUs kKneeCpuBusyShare busy when
+// each transaction spends `away_seconds` off them and cost.seconds_per_transaction on them,
+// under `model` (queueing.hpp); limit + 1 when more than `limit` are needed or the cost is
+// unknown. At least 1.
+int32_t cpu_knee_connections(double away_seconds, const HostCpuCost &cost, int32_t limit,
+                             CpuQueueModel model = CpuQueueModel::finite_source) noexcept;
 
 // The connections (the nearest whole number) at which a pool whose connections mostly wait
 // brings the CPUs to kKneeCpuBusyShare, if the CPU it uses grows in proportion to its
@@ -104,5 +107,15 @@ int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cos
 // connections it could use, and the fit would ask for ever more.
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,
                                        const HostCpuCost &cost) noexcept;
+
+// The away time at which independent sources, `in_transaction` connections of them, keep
+// the CPUs as busy as the connected pools did (cost.connected_utilisation), never above
+// `sampled_away_seconds`: where the host reads busier than the sampled waits predict (work
+// the samples miss, another process on the cores), each connection is taken to want a core
+// as often as the host shows, which brings the knee closer. A figure past kKneeCpuBusyShare
+// counts as that share: the connections in a transaction are then the knee. 0 when even no
+// time away falls short of the figure; the sampled one when the cost is unknown.
+double away_seconds_fitted_down_to_host_cpu(double sampled_away_seconds, int32_t in_transaction,
+                                            const HostCpuCost &cost) noexcept;
 
 }  // namespace poolopt::core

@@ -61,8 +61,19 @@ bool knee_within_noise(int64_t knee, int64_t open);
 // the next window's knee comes out anywhere in the band.
 int64_t top_of_knee_band(int64_t knee);
 void note_knee_within_noise(pool_support::Notes &notes, int64_t open);
+
+// A pool whose busy connections mostly wait away from the CPUs and the server's own queues
+// (overlapping waits less LWLock waits, this share or more: timers, the client, I/O).
+inline constexpr double kMostlyAwayShare = 0.5;
+bool mostly_away(const Assessment &assessment);
+// Such waits run their course whatever the CPUs' queue, so those connections want a core
+// independently of one another (queueing.hpp); the others hold on to their demand while
+// queued for a core (the finite-source queue).
+CpuQueueModel cpu_queue_model(double away_share);
 void note_knee(pool_support::Notes &notes, double away, const HostCpuCost &cost, int64_t knee,
-               int64_t limit);
+               int64_t limit, CpuQueueModel model);
+void note_fitted_down(pool_support::Notes &notes, double sampled_away, double away,
+                      double in_transaction, const HostCpuCost &cost);
 
 // The knee counts connections inside a transaction. A pool its clients keep busy
 // (kPoolLimitedBusyShare or more of its connections in a transaction on average) spends the
@@ -85,12 +96,17 @@ struct ProportionalKnee {
     int64_t connections = 0;
 };
 
-// The CPUs' knee for one pool from this window: the finite-source queue on its away time
-// (sampled; below saturation fitted to the host CPU), a fitted knee held in proportion to
-// what the pool uses now. limit + 1 when past `limit`.
+// The CPUs' knee for one pool from this window, in open connections. A pool mostly away:
+// independent sources on its sampled away time, the connections in a transaction converted
+// to open ones. The others: the finite-source queue on its away time (sampled; below
+// saturation fitted to the host CPU), a fitted knee held in proportion to what the pool
+// uses now. limit + 1 when past `limit`.
 struct PoolKnee {
+    CpuQueueModel model = CpuQueueModel::finite_source;
     double sampled_away = 0, away = 0;
     int64_t limit = 0, model_knee = 0, knee = 0;
+    double in_transaction = 0;  // independent sources: the busy mean the fit is made at
+    KneeShareOpen share{};      // independent sources: model_knee in a transaction, open
     ProportionalKnee proportional{};
     bool held_in_proportion = false;
     // An extrapolated knee is held to kSaturationMargin × the saturation point of the
@@ -117,11 +133,9 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
 // The measured curve over the models (pool_history.cpp), for a pool whose connections held
 // steady through the window and were mostly busy, beside earlier such windows at other sizes:
 // a larger one that served measurably more turns a hold or shrink into a step back toward it
-// (halfway, at most +50 %); below a saturated host, a pool mostly waiting away from the CPUs
-// grows toward the peak of the scalability law fitted to the sizes (at most doubling); a
-// smaller size that served measurably less stops a shrink to it, or partway where the line
-// between them loses as much; a larger one up to the recommendation that served no more
-// stops the growth.
+// (halfway, at most +50 %); a smaller size that served measurably less stops a shrink to it, or
+// partway where the line between them loses as much; a larger one up to the recommendation that
+// served no more stops the growth.
 void weigh_sizes_held(Assessment &assessment, bool host_saturated);
 
 }  // namespace poolopt::core::pool_stages

@@ -207,15 +207,20 @@ int32_t apply_cpu_capacity(std::vector<Assessment> &assessments, const ServerFac
 
 // On a saturated host, the pools whose connections mostly wait (not CPU-bound, not lock-bound)
 // are held to the CPUs' knee, computed from their transactions' mean time away from the CPUs
-// (weighted by throughput) and shared by offered load. Those held, or already at their share,
-// are marked CPU-bound: the CPUs set their throughput, and Erlang C on their λ·W, whose W
-// includes the queueing for a core, would only ask for more.
+// (weighted by throughput) and shared by offered load; the model is independent sources when
+// their busy connections mostly wait away from the CPUs (busy-weighted, with measured wait
+// events), the finite-source queue otherwise. Those held, or already at their share, are marked
+// CPU-bound: the CPUs set their throughput, and Erlang C on their λ·W, whose W includes the
+// queueing for a core, would only ask for more.
 void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cost,
                     const PoolPolicy &policy) {
     if (!cost.known()) return;
     std::vector<Assessment *> waiting;
     double throughput = 0.0;
     double away_weighted = 0.0;
+    double busy_total = 0.0;
+    double busy_away = 0.0;
+    bool wait_events_known = true;
     int64_t sizes = 0;
     for (Assessment &assessment : assessments) {
         if (!assessment.facts || assessment.row.cpu_bound || assessment.row.lock_bound) continue;
@@ -223,12 +228,41 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         const double arrivals = finite_non_negative(assessment.facts->transactions_per_second);
         throughput += arrivals;
         away_weighted += arrivals * away_seconds(assessment);
+        const double pool_busy = finite_non_negative(assessment.facts->busy_mean);
+        busy_total += pool_busy;
+        busy_away += pool_busy * std::max(0.0, share(assessment.overlapping_share) -
+                                                   share(assessment.lwlock_share));
+        wait_events_known = wait_events_known && !assessment.on_cpu_share_estimated;
         sizes += assessment.size;
     }
     if (waiting.empty() || throughput == 0.0) return;
-    const double away = away_weighted / throughput;
-    const int64_t knee = cpu_knee_connections(away, cost, clamp_to_int32(sizes));
-    if (knee > sizes) return;
+    const double sampled_away = away_weighted / throughput;
+    const CpuQueueModel model = wait_events_known && busy_total > 0.0
+                                    ? cpu_queue_model(busy_away / busy_total)
+                                    : CpuQueueModel::finite_source;
+    const bool independent = model == CpuQueueModel::independent_sources;
+    const double away = independent
+                            ? away_seconds_fitted_down_to_host_cpu(
+                                  sampled_away, clamp_to_int32(std::llround(busy_total)), cost)
+                            : sampled_away;
+    // Independent sources put the knee further out; past the pools it is named in full.
+    const int32_t knee_limit = independent ? kMaxServers : clamp_to_int32(sizes);
+    const int64_t knee = cpu_knee_connections(away, cost, knee_limit, model);
+    // "[ the host CPU, higher than …, fits …;] at 315 µs of host CPU per transaction …"
+    const auto note_model = [&](pool_support::Notes &notes) {
+        if (away < sampled_away) note_fitted_down(notes, sampled_away, away, busy_total, cost);
+        note_knee(notes, away, cost, knee, knee_limit, model);
+    };
+    if (knee > sizes) {
+        // Past the pools: their sizes stand as the other rules set them.
+        if (independent)
+            for (Assessment *assessment : waiting) {
+                assessment->notes.add("the CPUs at ", percent(cost.host_cpu),
+                                      ", not yet the limit:");
+                note_model(assessment->notes);
+            }
+        return;
+    }
     const std::vector<int64_t> shares = shares_by_load(knee, waiting);
     for (size_t i = 0; i < waiting.size(); ++i) {
         Assessment &assessment = *waiting[i];
@@ -239,7 +273,7 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
         const int64_t open = assessment.row.connections;
         assessment.notes.add("the CPUs limit the throughput: host CPU at ", percent(cost.host_cpu),
                              ";");
-        note_knee(assessment.notes, away, cost, knee, sizes);
+        note_model(assessment.notes);
         if (waiting.size() > 1)
             assessment.notes.extend(", this pool's share by offered load ", shares[i]);
         note_knee_share_open(assessment.notes, share);

@@ -143,7 +143,9 @@ void finish(Assessment &assessment, const ServerFacts &server, const PoolPolicy 
     const double idle_in_transaction = share(facts.idle_in_transaction_share);
     // A client on this host whose CPUs are saturated sits between statements queueing for a
     // core: milliseconds at a time, which no timeout reaches; the advice would mislead.
-    const bool client_queues_for_the_cpus = row.cpu_bound && assessment.client_here_share > 0.0;
+    const std::optional<double> host_cpu = known_share(server.cpu_utilisation);
+    const bool cpus_saturated = row.cpu_bound || (host_cpu && *host_cpu >= kCpuSaturation);
+    const bool client_queues_for_the_cpus = cpus_saturated && assessment.client_here_share > 0.0;
     if (idle_in_transaction >= kIdleInTransactionHintShare && !client_queues_for_the_cpus &&
         effective_timeout(facts.idle_in_transaction_session_timeout_seconds,
                           server.idle_in_transaction_session_timeout_seconds) == 0.0) {

@@ -1,10 +1,7 @@
 #include "core/pool_assessment.hpp"
-#include "core/scalability.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
-#include <optional>
 #include <vector>
 
 namespace poolopt::core::pool_stages {
@@ -22,16 +19,6 @@ namespace {
 // connections served 5385, 5761, 5861 and 6014 tx/s: the curve's real steps near its top are
 // a few percent, and a smaller margin would follow the machine's drift between windows.
 constexpr double kMeasurableThroughputShare = 0.05;
-
-// The sizes the scalability law is fitted to span at least this ratio: between neighbours a
-// window's noise (5 %) is as large as the curve's bend.
-constexpr double kScalabilityMinSpan = 1.5;
-// At most a doubling in one evaluation: the next window then measures the step.
-constexpr int64_t kScalabilityMaxStep = 2;
-// The models extrapolate the knee from far below only for a pool whose busy connections
-// mostly wait away from the CPUs and the server's own queues (timers, the client, I/O);
-// for the others the CPU and lock rules stand.
-constexpr double kMostlyAwayShare = 0.5;
 
 // What one size served on average over its pool-limited windows.
 struct Served {
@@ -79,58 +66,6 @@ void note_size(pool_support::Notes &notes, int32_t size, double tps, int32_t ope
 // The throughput at `size` on the straight line from (from, from_tps) to (to, to_tps).
 double on_chord(int32_t from, double from_tps, int32_t to, double to_tps, int64_t size) {
     return from_tps + (to_tps - from_tps) * double(size - from) / double(to - from);
-}
-
-// "(2: 343 tx/s, 30: 4453, 49: 6157)"
-void note_points(pool_support::Notes &notes, const std::vector<ThroughputPoint> &points) {
-    for (size_t i = 0; i < points.size(); ++i)
-        notes.extend(i == 0 ? " (" : ", ", points[i].connections, ": ",
-                     number(points[i].transactions_per_second), i == 0 ? " tx/s" : "");
-    notes.extend(")");
-}
-
-// Below the CPUs' saturation the models extrapolate the knee from one window, with a CPU
-// cost per transaction they take as constant; it falls with the connections on some hosts
-// (271 µs at 30, 251 at 49 and 191 at 96 in run 32) and rises on others. The sizes the pool
-// held measure the curve itself: where the scalability law fitted to them peaks further
-// out than the models reach, the pool grows toward that peak.
-void grow_to_measured_peak(Assessment &assessment, const std::map<int32_t, Served> &sizes,
-                           int32_t open, double tps) {
-    std::vector<ThroughputPoint> points;
-    for (const auto &[size, served] : sizes)
-        points.push_back({size, served.transactions_per_second});
-    points.push_back({open, tps});
-    std::sort(points.begin(), points.end(), [](const ThroughputPoint &a, const ThroughputPoint &b) {
-        return a.connections < b.connections;
-    });
-    if (double(points.back().connections) < kScalabilityMinSpan * points.front().connections)
-        return;
-    const std::optional<ScalabilityFit> fit = fit_scalability(points);
-    if (!fit || !fit->peak_connections) return;
-    const int64_t peak = std::llround(std::min(*fit->peak_connections, 1e9));
-    const int64_t target = std::min<int64_t>(peak, kScalabilityMaxStep * open);
-    if (target <= assessment.size || target <= open) return;
-    // Only a measurable gain: near an asymptote (contention without coherency) or past the
-    // peak the curve promises little.
-    const double gain =
-        relative_throughput(*fit, double(target)) / relative_throughput(*fit, double(open));
-    if (!measurably_more(gain, 1.0)) return;
-    // "the throughput measured at the sizes held peaks further out: the Universal
-    // Scalability Law fitted to them (2: 343 tx/s, 30: 4453, 49: 6157) gives contention σ
-    // 1.94 × 10⁻³ and coherency κ 117 × 10⁻⁶, a peak at 92 connections, 19.2 % more
-    // throughput than at 49: 92 instead of 62"
-    assessment.notes.add(
-        "the throughput measured at the sizes held peaks further out: the "
-        "Universal Scalability Law fitted to them");
-    note_points(assessment.notes, points);
-    // σ and κ in the units that keep three figures at the sizes of a connection pool.
-    assessment.notes.extend(" gives contention σ ", number(fit->contention * 1e3),
-                            " × 10⁻³ and coherency κ ", number(fit->coherency * 1e6),
-                            " × 10⁻⁶, a peak at ", peak, " connections");
-    if (target < peak) assessment.notes.extend(", at most twice the ", open, " open");
-    assessment.notes.extend(", ", percent(gain - 1.0), " more throughput than at ", open);
-    assessment.notes.extend(": ", target, " instead of ", assessment.size);
-    assessment.size = target;
 }
 
 // With the CPUs saturated, a larger pool's connections queue for a core: each holds its
@@ -185,12 +120,6 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
         assessment.size = target;
         return;
     }
-    // Below saturation, growth or a hold goes as far as the curve the sizes measured.
-    const bool mostly_away =
-        share(assessment.overlapping_share) - share(assessment.lwlock_share) >= kMostlyAwayShare;
-    if (!host_saturated && mostly_away && !assessment.row.cpu_bound && !assessment.row.lock_bound &&
-        assessment.size >= open)
-        grow_to_measured_peak(assessment, sizes, open, tps);
     // Shrinking toward a size that served measurably less loses throughput: all the gain to it
     // or past it, and partway the share its chord puts there (a concave curve lies above its
     // chord, so that share is the most it loses); growing to or past a size that served no

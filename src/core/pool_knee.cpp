@@ -12,6 +12,7 @@ using pool_support::Notes;
 using pool_support::number;
 using pool_support::percent;
 using pool_support::plural;
+using pool_support::share;
 
 namespace {
 
@@ -70,6 +71,30 @@ void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost
 
 }  // namespace
 
+// " the host CPU, higher than 6.38 ms of sampled waits predicts for the 48.4 connections in a
+// transaction (78.4 %), fits 5.85 ms away from the CPUs per transaction;"
+void note_fitted_down(Notes &notes, double sampled_away, double away, double in_transaction,
+                      const HostCpuCost &cost) {
+    const double predicted =
+        independent_sources_utilisation(clamp_to_int32(std::llround(in_transaction)), sampled_away,
+                                        cost.seconds_per_transaction, cost.cores);
+    notes.extend(std::abs(cost.connected_utilisation - cost.host_cpu) < 0.0005
+                     ? " the host CPU"
+                     : " the share of the CPUs the pools now connected keep busy",
+                 ", higher than ", duration(sampled_away), " of sampled waits predicts for the ",
+                 number(in_transaction), " connections in a transaction (", percent(predicted),
+                 "), fits ", duration(away), " away from the CPUs per transaction;");
+}
+
+bool mostly_away(const Assessment &assessment) {
+    return share(assessment.overlapping_share) - share(assessment.lwlock_share) >= kMostlyAwayShare;
+}
+
+CpuQueueModel cpu_queue_model(double away_share) {
+    return away_share >= kMostlyAwayShare ? CpuQueueModel::independent_sources
+                                          : CpuQueueModel::finite_source;
+}
+
 double away_seconds(const Assessment &assessment) {
     return assessment.overlapping_share * finite_non_negative(assessment.facts->mean_hold_seconds);
 }
@@ -115,18 +140,31 @@ void note_knee_share_open(Notes &notes, const KneeShareOpen &share) {
 }
 
 // " at 0.315 ms of host CPU per transaction (95 % of 2 CPUs over 6037 tx/s) and 7.53 ms away
-// from them, 59 connections keep the CPUs 98 % busy": the knee and the figures behind it.
-void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit) {
-    notes.extend(" at ", duration(cost.seconds_per_transaction), " of host CPU per transaction (",
+// from them, 59 connections keep the CPUs 98 % busy (finite-source queue)": the knee and the
+// figures behind it. Independent sources: ", a connection in a transaction wants a core 4.72 %
+// of the time, whatever the others do: its waits run their course, not lengthened by the
+// CPUs' queue; 109 in a transaction keep the CPUs 98 % busy (independent sources)".
+void note_knee(Notes &notes, double away, const HostCpuCost &cost, int64_t knee, int64_t limit,
+               CpuQueueModel model) {
+    const double service = cost.seconds_per_transaction;
+    notes.extend(" at ", duration(service), " of host CPU per transaction (",
                  percent(cost.host_cpu), " of ", cost.cores, " CPU", plural(cost.cores), " over ",
                  number(cost.transactions_per_second), " tx/s",
                  cost.since_pools_changed ? " since the last pool opened or closed" : "", ") and ",
                  duration(away), " away from them, ");
+    const bool independent = model == CpuQueueModel::independent_sources;
+    if (independent)
+        notes.extend("a connection in a transaction wants a core ",
+                     percent(service / (finite_non_negative(away) + service)),
+                     " of the time, whatever the others do: its waits run their course, not "
+                     "lengthened by the CPUs' queue; ");
     if (knee > limit)
         notes.extend("more than ", limit, " connections");
     else
         notes.extend(knee, " connection", plural(knee));
-    notes.extend(" keep the CPUs ", percent(kKneeCpuBusyShare), " busy (finite-source queue)");
+    notes.extend(independent ? " in a transaction" : "", " keep the CPUs ",
+                 percent(kKneeCpuBusyShare), " busy (",
+                 independent ? "independent sources" : "finite-source queue", ")");
 }
 
 PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool host_saturated,
@@ -135,6 +173,23 @@ PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool h
     const int64_t open = assessment.row.connections;
     knee.limit = limit;
     knee.sampled_away = away_seconds(assessment);
+    // Connections that mostly wait want the CPUs independently: the model matches the host
+    // CPU measured without a fit, so it needs neither the proportional hold nor the
+    // saturation bound that restrain the fitted finite-source queue's extrapolation.
+    if (mostly_away(assessment) && !assessment.on_cpu_share_estimated) {
+        knee.model = CpuQueueModel::independent_sources;
+        knee.in_transaction = finite_non_negative(assessment.facts->busy_mean);
+        knee.away = away_seconds_fitted_down_to_host_cpu(
+            knee.sampled_away, clamp_to_int32(std::llround(knee.in_transaction)), cost);
+        knee.model_knee = cpu_knee_connections(knee.away, cost, clamp_to_int32(limit), knee.model);
+        if (knee.model_knee > limit) {
+            knee.knee = limit + 1;
+            return knee;
+        }
+        knee.share = open_for_knee_share(knee.model_knee, assessment);
+        knee.knee = std::min(knee.share.open, limit + 1);
+        return knee;
+    }
     knee.away = host_saturated ? knee.sampled_away
                                : away_seconds_fitted_to_host_cpu(knee.sampled_away,
                                                                  clamp_to_int32(open), cost);
@@ -163,7 +218,13 @@ void note_pool_knee(Notes &notes, const Assessment &assessment, const PoolKnee &
     notes.extend("; ", percent(assessment.on_cpu_share), " of busy connections on CPU and ",
                  percent(assessment.overlapping_share), " in waits that overlap CPU work:");
     if (knee.away > knee.sampled_away) note_fitted_away(notes, knee.sampled_away, knee.away, cost);
-    note_knee(notes, knee.away, cost, knee.model_knee, knee.limit);
+    if (knee.away < knee.sampled_away)
+        note_fitted_down(notes, knee.sampled_away, knee.away, knee.in_transaction, cost);
+    note_knee(notes, knee.away, cost, knee.model_knee, knee.limit, knee.model);
+    if (knee.model == CpuQueueModel::independent_sources) {
+        if (knee.model_knee <= knee.limit) note_knee_share_open(notes, knee.share);
+        return;
+    }
     if (knee.held_in_proportion)
         note_proportional_knee(notes, knee.proportional, assessment.row.connections);
     if (knee.held_at_saturation_bound) note_saturation_bound(notes, knee, cost);

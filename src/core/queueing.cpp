@@ -125,15 +125,45 @@ double finite_source_utilisation(int32_t population, double think_seconds, doubl
     return std::min(busy / (total * servers), 1.0);
 }
 
+double independent_sources_utilisation(int32_t population, double think_seconds,
+                                       double service_seconds, int32_t servers) noexcept {
+    const double service = non_negative(service_seconds);
+    if (population <= 0 || service == 0.0) return 0.0;
+    population = std::min(population, kMaxServers);
+    servers = std::clamp<int32_t>(servers, 1, kMaxServers);
+    const double think = non_negative(think_seconds);
+    if (std::isinf(think)) return 0.0;
+    if (think == 0.0 || std::isinf(service))
+        return static_cast<double>(std::min(population, servers)) / servers;
+    const double wanting = service / (think + service);  // p
+    if (population <= servers) return population * wanting / servers;
+    // E[min(K, c)] = c − Σ_{k<c} (c − k)·P(K = k): only the c terms below the cores, each
+    // from the one before in logarithms, since (1 − p)^population underflows long before
+    // the terms that matter do.
+    const double log_odds = std::log(wanting) - std::log1p(-wanting);
+    double log_term = population * std::log1p(-wanting);  // log P(K = 0)
+    double short_of_servers = 0.0;
+    for (int32_t k = 0; k < servers; ++k) {
+        if (k > 0) log_term += std::log(static_cast<double>(population - k + 1) / k) + log_odds;
+        short_of_servers += (servers - k) * std::exp(log_term);
+    }
+    return std::clamp(1.0 - short_of_servers / servers, 0.0, 1.0);
+}
+
 int32_t smallest_population_for_utilisation(double think_seconds, double service_seconds,
                                             int32_t servers, double target_utilisation,
-                                            int32_t population_limit) noexcept {
+                                            int32_t population_limit,
+                                            CpuQueueModel model) noexcept {
     population_limit = std::clamp<int32_t>(population_limit, 1, kMaxServers);
     const double target =
         std::isnan(target_utilisation) ? 1.0 : std::clamp(target_utilisation, 0.0, 1.0);
     const auto reaches = [&](int32_t population) {
-        return finite_source_utilisation(population, think_seconds, service_seconds, servers) >=
-               target;
+        const double utilisation =
+            model == CpuQueueModel::independent_sources
+                ? independent_sources_utilisation(population, think_seconds, service_seconds,
+                                                  servers)
+                : finite_source_utilisation(population, think_seconds, service_seconds, servers);
+        return utilisation >= target;
     };
     // Doubling, then bisection: the cost follows the answer, not the limit.
     int32_t low = 1;  // invariant: the answer lies in [low, high]

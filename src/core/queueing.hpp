@@ -57,15 +57,32 @@ int32_t smallest_servers_for_wait_probability(double offered_load, double target
 double finite_source_utilisation(int32_t population, double think_seconds, double service_seconds,
                                  int32_t servers) noexcept;
 
-// The smallest population in [1, population_limit] whose finite_source_utilisation reaches
-// target_utilisation (clamped to [0, 1]; NaN counts as 1), or population_limit + 1 when
-// none does. A target of 1 is reached only without think time, or where the idle share
-// falls below double precision. population_limit is clamped to [1, kMaxServers].
+// Independent sources: `population` connections each want a CPU a share p = service ÷
+// (think + service) of the time, independently of one another and of the CPUs' queue: a
+// connection's waits (a timer, its client) run their course whether or not the cores were
+// free when it last wanted one. The busy servers are then min(K, servers) with K ~
+// Binomial(population, p); returns E[min(K, servers)] ÷ servers, in [0, 1]. The
+// machine-repairman model above lets a connection queued for a core hold on to its demand
+// until served, which fills the cores sooner: at 49–96 sleeping connections on 2 cores it
+// put them 96–100 % busy where the host read 80–95 %, and this model 2–8 points below
+// what it read (bench/RESULTS.md, session 18). Inputs read as finite_source_utilisation's;
+// cost O(min(population, servers)) logarithms, so any population up to kMaxServers.
+double independent_sources_utilisation(int32_t population, double think_seconds,
+                                       double service_seconds, int32_t servers) noexcept;
+
+// Which of the two models above a population search uses.
+enum class CpuQueueModel { finite_source, independent_sources };
+
+// The smallest population in [1, population_limit] whose utilisation under `model`
+// reaches target_utilisation (clamped to [0, 1]; NaN counts as 1), or population_limit + 1
+// when none does. A target of 1 is reached only without think time, or where the idle
+// share falls below double precision. population_limit is clamped to [1, kMaxServers].
 // Utilisation grows with the population, so doubling then bisection finds it: cost
 // O(answer · log answer) steps.
-int32_t smallest_population_for_utilisation(double think_seconds, double service_seconds,
-                                            int32_t servers, double target_utilisation,
-                                            int32_t population_limit = kMaxServers) noexcept;
+int32_t smallest_population_for_utilisation(
+    double think_seconds, double service_seconds, int32_t servers, double target_utilisation,
+    int32_t population_limit = kMaxServers,
+    CpuQueueModel model = CpuQueueModel::finite_source) noexcept;
 
 // Little's law, L = λ·W: mean number in the system (busy connections) from the arrival rate
 // and the mean time in the system (hold time). For a pool this is the offered load A.

@@ -158,3 +158,55 @@ TEST(SaturationBound, IsAMarginPastTheSaturationPoint) {
     EXPECT_EQ(saturation_bound_connections(std::nan(""), cost, 96), 3);
     EXPECT_EQ(saturation_bound_connections(std::numeric_limits<double>::infinity(), cost, 96), 3);
 }
+
+TEST(CpuKnee, IndependentSourcesPutItFurtherOut) {
+    // The sleep workload at 52 connections, 48.4 in a transaction (bench/RESULTS.md, run 42):
+    // 315 µs of host CPU per transaction, 6.38 ms of sampled waits. 109 in a transaction keep
+    // the CPUs 98 % busy when each wants a core independently; 51 in the finite-source queue.
+    const HostCpuCost cost = host_cpu_cost(0.839, 2.0, 2 * 0.839 / 0.000315);
+    EXPECT_NEAR(cost.seconds_per_transaction, 0.000315, 1e-12);
+    EXPECT_EQ(cpu_knee_connections(0.00638, cost, 1000, CpuQueueModel::independent_sources), 109);
+    EXPECT_EQ(cpu_knee_connections(0.00638, cost, 1000), 51);
+    EXPECT_EQ(cpu_knee_connections(0.00638, cost, 100, CpuQueueModel::independent_sources), 101);
+}
+
+TEST(FittedDownAwayTime, ReproducesAHostBusierThanTheSampledWaitsPredict) {
+    // The model on the sampled 6.38 ms puts the 48 in a transaction at 78.4 %; the host read
+    // 83.9 %, which 5.45 ms away reproduce: each wants a core 5.46 % of the time, and 93 in
+    // a transaction keep the CPUs 98 % busy.
+    const HostCpuCost cost = host_cpu_cost(0.839, 2.0, 2 * 0.839 / 0.000315);
+    const double D = cost.seconds_per_transaction;
+    EXPECT_NEAR(independent_sources_utilisation(48, 0.00638, D, 2), 0.784, 0.001);
+    const double fitted = away_seconds_fitted_down_to_host_cpu(0.00638, 48, cost);
+    EXPECT_NEAR(fitted, 0.00545, 0.00001);
+    EXPECT_NEAR(independent_sources_utilisation(48, fitted, D, 2), 0.839, 1e-9);
+    EXPECT_EQ(cpu_knee_connections(fitted, cost, 1000, CpuQueueModel::independent_sources), 93);
+}
+
+TEST(FittedDownAwayTime, NeverAboveTheSampledTime) {
+    // A host less busy than the model says keeps the sampled time: the knee is not pushed
+    // further out on a reading the waits do not explain.
+    const HostCpuCost idle = host_cpu_cost(0.5, 2.0, 2 * 0.5 / 0.000315);
+    EXPECT_GT(independent_sources_utilisation(48, 0.00638, idle.seconds_per_transaction, 2), 0.5);
+    EXPECT_EQ(away_seconds_fitted_down_to_host_cpu(0.00638, 48, idle), 0.00638);
+}
+
+TEST(FittedDownAwayTime, EdgeCasesAreDocumented) {
+    const HostCpuCost cost = host_cpu_cost(0.839, 2.0, 2 * 0.839 / 0.000315);
+    EXPECT_EQ(away_seconds_fitted_down_to_host_cpu(0.00638, 48, HostCpuCost{}), 0.00638);
+    EXPECT_EQ(away_seconds_fitted_down_to_host_cpu(0.00638, 0, cost), 0.00638);
+    EXPECT_EQ(away_seconds_fitted_down_to_host_cpu(std::nan(""), 0, cost), 0.0);
+    // A host read at 100 % counts as the knee's 98 %: the 2 in a transaction are the knee,
+    // each wanting a core 98 % of the time.
+    const HostCpuCost full = host_cpu_cost(1.0, 2.0, 189);
+    const double at_the_knee = away_seconds_fitted_down_to_host_cpu(0.00909, 2, full);
+    EXPECT_NEAR(independent_sources_utilisation(2, at_the_knee, full.seconds_per_transaction, 2),
+                kKneeCpuBusyShare, 1e-9);
+    EXPECT_EQ(cpu_knee_connections(at_the_knee, full, 100, CpuQueueModel::independent_sources), 2);
+    // One connection cannot keep 2 cores 60 % busy even without waits: no time away.
+    EXPECT_EQ(away_seconds_fitted_down_to_host_cpu(0.00909, 1, host_cpu_cost(0.6, 2.0, 189)), 0.0);
+    // Infinite sampled waits count as none; none stay none.
+    EXPECT_EQ(
+        away_seconds_fitted_down_to_host_cpu(std::numeric_limits<double>::infinity(), 48, cost),
+        0.0);
+}

@@ -88,9 +88,9 @@ TEST(PoolEngine, HighUtilisationCountsAsCensoredBelowTheSaturationShare) {
     policy.min_pool_size = 1;
     const PoolRecommendation row = only_row(facts, server_with(2, 0.5), policy);
     EXPECT_TRUE(row.demand_censored);
-    EXPECT_EQ(row.pool_size, 9);
+    EXPECT_EQ(row.pool_size, 8);
     EXPECT_CONTAINS(row.reason, "95 % of the 2 connections were busy on average");
-    EXPECT_CONTAINS(row.reason, "growing to 9, the knee");
+    EXPECT_CONTAINS(row.reason, "growing to 8, the knee");
 
     // 80 % busy and 50 % saturated is an ordinary busy pool, not a ceiling.
     set_busy(facts, 1.6, 2, 2, 2, 0.5);

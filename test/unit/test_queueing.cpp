@@ -1,5 +1,6 @@
 #include "core/queueing.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -306,4 +307,95 @@ TEST(SmallestPopulation, EdgeCasesAreDocumented) {
     EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.0), 1);
     EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, std::nan(""), 60), 61);
     EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.95, -5), 2);
+}
+
+namespace {
+
+// E[min(K, c)] ÷ c for K ~ Binomial(n, p), summed over every k in long double.
+long double direct_independent_utilisation(int population, long double think,
+                                           long double service, int servers) {
+    const long double p = service / (think + service);
+    long double busy = 0;
+    for (int k = 0; k <= population; ++k) {
+        const long double ways = std::exp(std::lgamma(population + 1.0L) - std::lgamma(k + 1.0L) -
+                                          std::lgamma(population - k + 1.0L));
+        busy += std::min(k, servers) * ways * std::pow(p, k) * std::pow(1 - p, population - k);
+    }
+    return busy / servers;
+}
+
+}  // namespace
+
+TEST(IndependentSources, AgreesWithTheDirectBinomialSum) {
+    for (int servers : {1, 2, 8}) {
+        for (int population : {1, 2, 5, 20, 47, 90, 300}) {
+            for (double think : {0.0071, 0.05}) {
+                EXPECT_NEAR(independent_sources_utilisation(population, think, 0.000313, servers),
+                            direct_independent_utilisation(population, think, 0.000313L, servers),
+                            1e-12)
+                    << servers << " " << population << " " << think;
+            }
+        }
+    }
+    // Three connections each wanting one of 2 cores half the time: P(K = 0) = 1/8, P(K = 1) =
+    // 3/8, so E[min(K, 2)] = 3/8 + 2 × 4/8 and 11/16 of the cores are busy.
+    EXPECT_NEAR(independent_sources_utilisation(3, 0.001, 0.001, 2), 11.0 / 16, 1e-15);
+}
+
+TEST(IndependentSources, FillTheCoresMoreSlowlyThanTheFiniteSourceQueue) {
+    // The sleep workload at 48 connections in a transaction on 2 cores, 315 µs of host CPU and
+    // 6.38 ms of sampled waits per transaction (bench/RESULTS.md, run 42): the host read 83.9
+    // %; independent sources put it at 78.4 %, the finite-source queue at 96 %.
+    EXPECT_NEAR(independent_sources_utilisation(48, 0.00638, 0.000315, 2), 0.7838, 1e-4);
+    EXPECT_GT(finite_source_utilisation(48, 0.00638, 0.000315, 2), 0.96);
+    for (int population : {3, 10, 48, 96, 500})
+        EXPECT_LT(independent_sources_utilisation(population, 0.00638, 0.000315, 2),
+                  finite_source_utilisation(population, 0.00638, 0.000315, 2))
+            << population;
+    // Up to one connection per core the two agree: nobody queues.
+    for (int population : {1, 2})
+        EXPECT_NEAR(independent_sources_utilisation(population, 0.00638, 0.000315, 2),
+                    finite_source_utilisation(population, 0.00638, 0.000315, 2), 1e-15);
+    // 98 % busy takes 109 of them, where the finite-source queue says 51.
+    EXPECT_EQ(smallest_population_for_utilisation(0.00638, 0.000315, 2, 0.98, kMaxServers,
+                                                  CpuQueueModel::independent_sources),
+              109);
+    EXPECT_EQ(smallest_population_for_utilisation(0.00638, 0.000315, 2, 0.98), 51);
+}
+
+TEST(IndependentSources, LargePopulationsAndManyCoresStayFinite) {
+    // (1 − p)^10000 underflows at p = 0.4; the terms below the 5000 cores do not matter and
+    // the mean, 4000 wanting, is what the cores serve.
+    EXPECT_NEAR(independent_sources_utilisation(10000, 0.6, 0.4, 5000), 0.8, 1e-9);
+    EXPECT_NEAR(independent_sources_utilisation(10000, 10.0, 1e-6, 2), 10000 * 1e-6 / 10.000001 / 2,
+                1e-9);
+    const double saturated = independent_sources_utilisation(kMaxServers, 0.005, 0.001, 64);
+    EXPECT_TRUE(std::isfinite(saturated));
+    EXPECT_NEAR(saturated, 1.0, 1e-9);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_GT(smallest_population_for_utilisation(1.0, 0.001, kMaxServers, 0.98, kMaxServers,
+                                                  CpuQueueModel::independent_sources),
+              kMaxServers);
+    // Generous: a few hundred thousand logarithms.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+TEST(IndependentSources, EdgeCasesAreDocumented) {
+    const double inf = std::numeric_limits<double>::infinity();
+    EXPECT_EQ(independent_sources_utilisation(0, 0.005, 0.0003, 2), 0.0);
+    EXPECT_EQ(independent_sources_utilisation(-3, 0.005, 0.0003, 2), 0.0);
+    EXPECT_EQ(independent_sources_utilisation(10, 0.005, 0.0, 2), 0.0);
+    EXPECT_EQ(independent_sources_utilisation(10, 0.005, std::nan(""), 2), 0.0);
+    EXPECT_EQ(independent_sources_utilisation(10, inf, 0.0003, 2), 0.0);
+    EXPECT_EQ(independent_sources_utilisation(1, 0.0, 0.0003, 2), 0.5);
+    EXPECT_EQ(independent_sources_utilisation(10, -1.0, 0.0003, 2), 1.0);
+    EXPECT_EQ(independent_sources_utilisation(1, 0.005, inf, 2), 0.5);
+    EXPECT_EQ(independent_sources_utilisation(3, 0.005, 0.0003, 0),
+              independent_sources_utilisation(3, 0.005, 0.0003, 1));
+    EXPECT_EQ(smallest_population_for_utilisation(0.0, 0.000313, 2, 1.0, 100,
+                                                  CpuQueueModel::independent_sources),
+              2);
+    EXPECT_EQ(smallest_population_for_utilisation(0.0071, 0.000313, 2, 0.98, 40,
+                                                  CpuQueueModel::independent_sources),
+              41);
 }
