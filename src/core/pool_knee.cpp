@@ -173,9 +173,10 @@ PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool h
     const int64_t open = assessment.row.connections;
     knee.limit = limit;
     knee.sampled_away = away_seconds(assessment);
-    // Connections that mostly wait want the CPUs independently: the model matches the host
-    // CPU measured without a fit, so it needs neither the proportional hold nor the
-    // saturation bound that restrain the fitted finite-source queue's extrapolation.
+    // Connections that mostly wait want the CPUs independently. On the sampled waits the model
+    // reads the host within a few points, and it is fitted only down, toward a smaller knee:
+    // nothing for the proportional hold or the saturation bound to restrain, which hold back
+    // the finite-source queue's upward fit.
     if (mostly_away(assessment) && !assessment.on_cpu_share_estimated) {
         knee.model = CpuQueueModel::independent_sources;
         knee.in_transaction = finite_non_negative(assessment.facts->busy_mean);

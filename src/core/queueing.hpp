@@ -64,9 +64,10 @@ double finite_source_utilisation(int32_t population, double think_seconds, doubl
 // Binomial(population, p); returns E[min(K, servers)] ÷ servers, in [0, 1]. The
 // machine-repairman model above lets a connection queued for a core hold on to its demand
 // until served, which fills the cores sooner: at 49–96 sleeping connections on 2 cores it
-// put them 96–100 % busy where the host read 80–95 %, and this model 2–8 points below
-// what it read (bench/RESULTS.md, session 18). Inputs read as finite_source_utilisation's;
-// cost O(min(population, servers)) logarithms, so any population up to kMaxServers.
+// put them 96–100 % busy where the host read 80–95 %; this model read it from 8 points
+// below to 3 above (bench/RESULTS.md, session 18). Inputs read as
+// finite_source_utilisation's; cost O(min(population, servers)) logarithms, so any
+// population up to kMaxServers.
 double independent_sources_utilisation(int32_t population, double think_seconds,
                                        double service_seconds, int32_t servers) noexcept;
 

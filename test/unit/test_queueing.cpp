@@ -312,8 +312,8 @@ TEST(SmallestPopulation, EdgeCasesAreDocumented) {
 namespace {
 
 // E[min(K, c)] ÷ c for K ~ Binomial(n, p), summed over every k in long double.
-long double direct_independent_utilisation(int population, long double think,
-                                           long double service, int servers) {
+long double direct_independent_utilisation(int population, long double think, long double service,
+                                           int servers) {
     const long double p = service / (think + service);
     long double busy = 0;
     for (int k = 0; k <= population; ++k) {
