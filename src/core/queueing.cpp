@@ -136,6 +136,8 @@ double independent_sources_utilisation(int32_t population, double think_seconds,
     if (think == 0.0 || std::isinf(service))
         return static_cast<double>(std::min(population, servers)) / servers;
     const double wanting = service / (think + service);  // p
+    // Think time below double precision of the service time: every connection wants a core.
+    if (!(wanting < 1.0)) return static_cast<double>(std::min(population, servers)) / servers;
     if (population <= servers) return population * wanting / servers;
     // E[min(K, c)] = c − Σ_{k<c} (c − k)·P(K = k): only the c terms below the cores, each
     // from the one before in logarithms, since (1 − p)^population underflows long before

@@ -390,6 +390,8 @@ TEST(IndependentSources, EdgeCasesAreDocumented) {
     EXPECT_EQ(independent_sources_utilisation(1, 0.0, 0.0003, 2), 0.5);
     EXPECT_EQ(independent_sources_utilisation(10, -1.0, 0.0003, 2), 1.0);
     EXPECT_EQ(independent_sources_utilisation(1, 0.005, inf, 2), 0.5);
+    // Think time negligible beside the service time: every connection wants a core.
+    EXPECT_EQ(independent_sources_utilisation(10, 1e-60, 1.0, 2), 1.0);
     EXPECT_EQ(independent_sources_utilisation(3, 0.005, 0.0003, 0),
               independent_sources_utilisation(3, 0.005, 0.0003, 1));
     EXPECT_EQ(smallest_population_for_utilisation(0.0, 0.000313, 2, 1.0, 100,
