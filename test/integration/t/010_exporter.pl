@@ -19,7 +19,7 @@ use YAML::XS ();
 
 $PostgreSQL::Test::Utils::timeout_default = $ENV{PG_TEST_TIMEOUT_DEFAULT} || 30;
 my $contrib = dirname(__FILE__) . '/../../../contrib';
-my $load_seconds = 20;
+my $load_seconds = 30;
 
 ###############################################################################
 note '1. the queries file has the shape postgres_exporter reads';
@@ -78,6 +78,9 @@ ok($node->poll_query_until('postgres', q{
     'both applications are sampled');
 ok($node->poll_query_until('postgres', 'SELECT evaluations >= 1 FROM pool_optimizer_status()'),
     'an evaluation window closed under load');
+ok($node->poll_query_until('postgres', q{
+    SELECT count(*) > 0 FROM pool_sizes_held() WHERE application_name IN ('shop', 'billing')}),
+    'a pool held its size through a window');
 
 my %numeric = map { $_ => 1 } ('smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric');
 my %rows;
