@@ -296,7 +296,11 @@ def run_workload(workload, cpus, memory_gb):
                             else out["tps_ratio_medians"])
         out["tps_ratio_interval"] = bootstrap_tps_ratio(passes, size) if size in tps_score else None
         return out
+    def meets_both(size):
+        r = ratios(size)
+        return r["tps_ratio"] >= 0.95 and r["p95_ratio"] <= 1.2
     return {"workload": workload, "rate": rate, "best_tps": best_tps,
+            "sizes_meeting_both": [s for s in sizes if meets_both(s)],
             "best_tps_size": max(sizes, key=lambda s: med[s]["tps"]),
             "best_p95_rate_ms": best_rate_p95,
             "best_p95_rate_size": min(sizes, key=lambda s: med[s]["p95_rate_ms"]),
@@ -334,7 +338,8 @@ def report(results, machine):
     for r in results:
         lines.append(f"{r['workload']}: best full-speed {r['best_tps']:.0f} tx/s at {r['best_tps_size']} clients; "
                      f"fixed rate {r['rate']:.0f} tx/s, best p95 {r['best_p95_rate_ms']:.2f} ms at "
-                     f"{r['best_p95_rate_size']} clients")
+                     f"{r['best_p95_rate_size']} clients; sizes meeting both targets: "
+                     f"{', '.join(map(str, r['sizes_meeting_both'])) or 'none'}")
         if r["tps_blocked_scores"]:
             lines.append("")
             lines.append("throughput, blocked scores of the refined sizes (each run ÷ its pass's mean, median): "

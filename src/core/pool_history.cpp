@@ -123,15 +123,17 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
     // Shrinking toward a size that served measurably less loses throughput: all the gain to it
     // or past it, and partway the share its chord puts there (a concave curve lies above its
     // chord, so that share is the most it loses); growing to or past a size that served no
-    // more would add connections for nothing.
+    // more would add connections for nothing, and so would growing from one that already
+    // served measurably less than a smaller pool: the curve falls there. That fall may be a
+    // stall of one window (bench/RESULTS.md session 19: TPC-B served 2037 tx/s at 2
+    // connections, 1647 at 4 while its commits stalled, and the knee then asked for 6, which the
+    // sweep found 9 % slower than 4), so it holds the pool rather than shrinking it.
+    if (assessment.size == open) return;
     const bool shrinking = assessment.size < open;
     for (const auto &[size, served] : sizes) {
         const double size_tps = served.transactions_per_second;
-        const bool evidence =
-            shrinking ? measurably_more(tps, size_tps) : !measurably_more(size_tps, tps);
-        if (!evidence) continue;
         if (shrinking) {
-            if (size >= open) continue;
+            if (size >= open || !measurably_more(tps, size_tps)) continue;
             const bool partway = size < assessment.size;
             const double served =
                 partway ? on_chord(size, size_tps, open, tps, assessment.size) : size_tps;
@@ -141,8 +143,12 @@ void weigh_sizes_held(Assessment &assessment, bool host_saturated) {
             if (partway)
                 assessment.notes.extend("; ", assessment.size, " lies between them, about ",
                                         number(served), " tx/s on the line joining the two");
+        } else if (size < open) {
+            if (!measurably_more(size_tps, tps)) continue;
+            assessment.notes.add("a smaller pool served more here");
+            note_size(assessment.notes, size, size_tps, open, tps);
         } else {
-            if (size <= open || size > assessment.size) continue;
+            if (size > assessment.size || measurably_more(size_tps, tps)) continue;
             assessment.notes.add("a larger pool served no more here");
             note_size(assessment.notes, size, size_tps, open, tps);
         }

@@ -158,6 +158,27 @@ TEST(PoolHistory, GrowthPastASizeThatServedNoMoreStops) {
     EXPECT_EQ(size_for(facts, 0.582), 51);
 }
 
+TEST(PoolHistory, GrowthFromASizeThatServedLessThanASmallerOneStops) {
+    PoolGroupFacts facts = held_at_32();
+    facts.sizes_held = {{16, 4700, 0.95}};  // 8.8 % more than 4320 at 32: the curve fell
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.582), wide_policy());
+    EXPECT_EQ(row.pool_size, 32);
+    EXPECT_CONTAINS(row.reason,
+                    "a smaller pool served more here: 16 connections served 4700 tx/s in a "
+                    "window of the last hour, 8.8 % more than these 32's 4320: the 32 open "
+                    "connections stay, not 51");
+
+    facts.sizes_held = {{16, 4500, 0.95}};  // 4.2 % more: within the windows' noise
+    EXPECT_EQ(size_for(facts, 0.582), 51);
+    facts.sizes_held = {{16, 4700, 0.5}};  // the clients' demand, not the pool, set it
+    EXPECT_EQ(size_for(facts, 0.582), 51);
+
+    // A shrink is not held back by it: a smaller pool serving more only confirms the shrink.
+    PoolGroupFacts saturated = held_at_96();
+    saturated.sizes_held = {{64, 6600, 1.0}};
+    EXPECT_EQ(size_for(saturated, 0.95), 78);
+}
+
 TEST(PoolHistory, OnlyWindowsWhereThePoolLimitedTheThroughputCount) {
     // A window whose connections changed is no point on the curve.
     PoolGroupFacts facts = held_at_96();
