@@ -38,6 +38,16 @@ SELECT transactions - :before_transactions >= 4 AS transactions_counted,
        mean_hold_time_ms >= 0 AS hold_time_known
 FROM pool_metrics() WHERE application_name = current_setting('application_name');
 
+-- Hold times: three transactions of 250 ms (bucket 131-262 ms) reach the p99 of this
+-- session's few dozen.
+BEGIN; SELECT pg_sleep(0.25); COMMIT;
+BEGIN; SELECT pg_sleep(0.25); COMMIT;
+BEGIN; SELECT pg_sleep(0.25); COMMIT;
+SELECT wait_for_next_samples(2);
+SELECT hold_p99_ms >= 131 AS long_holds_in_p99,
+       hold_p50_ms <= hold_p95_ms AND hold_p95_ms <= hold_p99_ms AS percentiles_ordered
+FROM pool_metrics() WHERE application_name = current_setting('application_name');
+
 -- Sample history: ordered, bounded by `since`, with connections counted.
 SELECT count(*) > 0 AS has_samples,
        bool_or(client_connections >= 1) AS sessions_counted,

@@ -37,6 +37,12 @@ SELECT count(*) > 0 AS works_in_1_1 FROM pool_metrics();
 SELECT pg_get_function_arguments('pool_metrics()'::regprocedure) ~ 'OUT last_seen timestamp with time zone$'
     AS ends_at_last_seen_in_1_1;
 
+-- 1.3 keeps 1.2's pool_metrics() shape.
+ALTER EXTENSION pool_optimizer UPDATE TO '1.3';
+SELECT count(*) > 0 AS works_in_1_3 FROM pool_metrics();
+SELECT pg_get_function_arguments('pool_metrics()'::regprocedure) ~ 'OUT waiting_on_lwlock integer$'
+    AS ends_at_waiting_on_lwlock_in_1_3;
+
 ALTER EXTENSION pool_optimizer UPDATE;
 SELECT extversion AS updated_version FROM pg_extension WHERE extname = 'pool_optimizer';
 
@@ -54,9 +60,10 @@ SELECT count(*) FILTER (WHERE pool_size < 1 OR windows < 1 OR busy_share NOT BET
                         OR transactions_per_second <= 0) AS sizes_held_out_of_range
 FROM pool_sizes_held();
 
--- pool_metrics() has its 1.2 columns, and answers them.
+-- pool_metrics() has its 1.2 and 1.4 columns, and answers them.
 SELECT bool_and(on_cpu BETWEEN 0 AND active) AS on_cpu_within_active,
-       bool_and(waiting_on_lwlock BETWEEN 0 AND active) AS lwlock_within_active
+       bool_and(waiting_on_lwlock BETWEEN 0 AND active) AS lwlock_within_active,
+       bool_and(hold_p50_ms <= hold_p99_ms) IS NOT FALSE AS hold_percentiles_ordered
 FROM pool_metrics();
 
 -- The new and re-created functions keep the privilege model: pg_monitor reads, PUBLIC

@@ -38,7 +38,10 @@ void BM_AggregateOneSample(benchmark::State &state) {
                        i % 2 ? "10.0.0." + std::to_string(i % 7) : "", int32_t(1000 + i)};
     std::vector<BackendObservation> observations(backends);
     std::vector<SlotReading> slots(backends);
-    for (size_t i = 0; i < backends; ++i) slots[i] = SlotReading{sessions[i].pid, 0, 0, 0, 0};
+    for (size_t i = 0; i < backends; ++i) {
+        slots[i] = SlotReading{};
+        slots[i].pid = sessions[i].pid;
+    }
 
     int64_t now = kSampleMicros;
     uint64_t tick = 0;
@@ -58,6 +61,7 @@ void BM_AggregateOneSample(benchmark::State &state) {
                                    false};
             slots[i].transactions += (i + tick) % 4;
             slots[i].busy_micros += 700 * ((i + tick) % 3);
+            slots[i].holds.buckets[hold_bucket(700 * ((i + tick) % 3))] += (i + tick) % 4;
         }
         writer.begin_sample(now, kWindowMicros);
         writer.record_sample(observations.data(), backends, slots.data(), backends, now);

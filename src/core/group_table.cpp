@@ -33,10 +33,11 @@ void count_state(GroupCounts &counts, const BackendObservation &backend) {
     if (backend.waiting_on_lwlock) counts.waiting_on_lwlock++;
 }
 
-void start_window(GroupWindow &window, const GroupTotals &totals) {
+void start_window(GroupWindow &window, const GroupEntry &entry) {
     std::memset(&window, 0, sizeof window);
     window.busy.reset();
-    window.totals_at_start = totals;
+    window.totals_at_start = entry.totals;
+    window.holds_at_start = entry.hold_totals;
 }
 
 }  // namespace
@@ -54,8 +55,8 @@ void restart_loaded_table(GroupTableHeader *header, GroupEntry *entries, uint32_
         }
         header->in_use++;
         entry.now = GroupCounts{};
-        start_window(entry.current, entry.totals);
-        start_window(entry.previous, entry.totals);
+        start_window(entry.current, entry);
+        start_window(entry.previous, entry);
     }
 }
 
@@ -86,6 +87,7 @@ void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_
         slot.pid = slots[i].pid;
         slot.transactions = slots[i].transactions;
         slot.busy_micros = slots[i].busy_micros;
+        slot.holds = slots[i].holds;
     }
 }
 
@@ -145,8 +147,8 @@ uint32_t GroupTableWriter::find_or_add(const GroupKey &key, int64_t now_micros) 
     entry.in_use = true;
     entry.first_seen_micros = now_micros;
     entry.last_seen_micros = now_micros;
-    start_window(entry.current, entry.totals);
-    start_window(entry.previous, entry.totals);
+    start_window(entry.current, entry);
+    start_window(entry.previous, entry);
     entry.started_last_minute.reset();
     entry.ended_last_minute.reset();
     entry.transactions_last_minute.reset();
@@ -181,7 +183,7 @@ void GroupTableWriter::roll_window(int64_t now_micros) {
         if (!entry.in_use) continue;
         record_size_held(entry, now_micros);
         entry.previous = entry.current;
-        start_window(entry.current, entry.totals);
+        start_window(entry.current, entry);
     }
     header_->previous_window_start_micros = header_->window_start_micros;
     header_->previous_window_samples = header_->window_samples;
@@ -256,11 +258,16 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
     // Transactions and busy time since the last reading of each counter slot, credited to
     // the slot's current owner, or to its last known owner when that backend has exited.
     if (previous_slots_.size() < slot_count) previous_slots_.resize(slot_count, PreviousSlot{});
-    auto credit = [&](const PreviousSlot &slot, uint64_t transactions, uint64_t busy) {
-        if ((transactions == 0 && busy == 0) || !slot.has_group || !is_current(slot.group)) return;
+    auto credit = [&](const PreviousSlot &slot, uint64_t transactions, uint64_t busy,
+                      const HoldCounts &holds) {
+        // The holds are checked too: a reading may catch a backend between its counters.
+        if ((transactions == 0 && busy == 0 && hold_total(holds) == 0) || !slot.has_group ||
+            !is_current(slot.group))
+            return;
         GroupEntry &entry = entries_[slot.group.index];
         entry.totals.transactions += transactions;
         entry.totals.busy_micros += busy;
+        add_hold_counts(entry.hold_totals, holds);
         entry.transactions_last_minute.add(now_micros, transactions);
         entry.busy_micros_last_minute.add(now_micros, busy);
     };
@@ -275,26 +282,32 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             before.pid = reading.pid;
             before.transactions = reading.transactions;
             before.busy_micros = reading.busy_micros;
+            before.holds = reading.holds;
         }
         uint64_t from_transactions = before.transactions, from_busy = before.busy_micros;
+        const HoldCounts *from_holds = &before.holds;
         if (reading.pid != before.pid && before.pid != 0) {
             // The slot changed hands since the last reading: what the previous owner ran
             // up to the takeover is its own, even when the new owner is in another group.
             credit(before, grown(reading.owner_base_transactions, from_transactions),
-                   grown(reading.owner_base_busy_micros, from_busy));
+                   grown(reading.owner_base_busy_micros, from_busy),
+                   hold_counts_since(reading.owner_base_holds, before.holds));
             from_transactions = reading.owner_base_transactions;
             from_busy = reading.owner_base_busy_micros;
+            from_holds = &reading.owner_base_holds;
             before.has_group = false;
         }
+        const HoldCounts holds = hold_counts_since(reading.holds, *from_holds);
         before.transactions = reading.transactions;
         before.busy_micros = reading.busy_micros;
+        before.holds = reading.holds;
         before.pid = reading.pid;
         if (const SeenBackend *owner = reading.pid != 0 ? find_previous(reading.pid) : nullptr) {
             before.has_group = true;
             before.group = owner->group;
         }
         credit(before, grown(reading.transactions, from_transactions),
-               grown(reading.busy_micros, from_busy));
+               grown(reading.busy_micros, from_busy), holds);
     }
 
     for (uint32_t i = 0; i < header_->capacity; ++i) {
@@ -342,6 +355,12 @@ GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
     figures.transactions_per_second =
         covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
     figures.mean_hold_micros = mean_hold_micros(entry, now_micros);
+    // The previous window's start is the entry's first baseline until a window has closed.
+    const HoldCounts holds = hold_counts_since(entry.hold_totals, entry.previous.holds_at_start);
+    figures.holds_counted = hold_total(holds);
+    figures.hold_p50_micros = hold_percentile_micros(holds, 0.50).value_or(0.0);
+    figures.hold_p95_micros = hold_percentile_micros(holds, 0.95).value_or(0.0);
+    figures.hold_p99_micros = hold_percentile_micros(holds, 0.99).value_or(0.0);
     return figures;
 }
 

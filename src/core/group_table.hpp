@@ -11,6 +11,7 @@
 #include "core/busy_histogram.hpp"
 #include "core/event.hpp"
 #include "core/group_key.hpp"
+#include "core/hold_histogram.hpp"
 #include "core/observation.hpp"
 #include "core/size_history.hpp"
 #include "core/sliding_counter.hpp"
@@ -54,6 +55,7 @@ struct GroupWindow {
     uint64_t idle_in_transaction_sum;
     uint64_t waiting_on_lwlock_sum;
     GroupTotals totals_at_start;  // to turn cumulative totals into window figures
+    HoldCounts holds_at_start;    // the same for the hold times
 };
 
 // One pool group. Concurrency protocol: written only by the worker, while it holds the
@@ -67,6 +69,9 @@ struct GroupEntry {
     int64_t last_seen_micros;  // last sample with a connection, or last event
     GroupCounts now;           // at the last sample
     GroupTotals totals;
+    // Hold times of the transactions counted in totals; apart from GroupTotals so that the
+    // readers' spans, which copy two GroupTotals, carry percentiles instead of histograms.
+    HoldCounts hold_totals;
     GroupWindow current;
     GroupWindow previous;
     MinuteCounter started_last_minute;
@@ -152,6 +157,7 @@ class GroupTableWriter {
         int32_t pid;
         uint64_t transactions;
         uint64_t busy_micros;
+        HoldCounts holds;
         bool has_group;
         GroupRef group;
     };
@@ -186,6 +192,10 @@ struct GroupFigures {
     uint64_t sessions_ended_last_minute;
     double transactions_per_second;  // over the last minute (or less, if seen for less)
     double mean_hold_micros;         // busy time per transaction over the last minute; 0 if none
+    // The transactions that ended since the previous window began (the span the pool
+    // engine reads), and their hold-time percentiles in µs (0 when none ended).
+    uint64_t holds_counted;
+    double hold_p50_micros, hold_p95_micros, hold_p99_micros;
 };
 GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
 // figures_of(entry, now).mean_hold_micros alone, reading only the two minute counters.

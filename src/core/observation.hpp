@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/group_key.hpp"
+#include "core/hold_histogram.hpp"
 
 namespace poolopt::core {
 
@@ -42,6 +43,8 @@ struct SlotReading {
     // to the previous owner.
     uint64_t owner_base_transactions;
     uint64_t owner_base_busy_micros;
+    HoldCounts holds;
+    HoldCounts owner_base_holds;
 };
 static_assert(std::is_trivially_copyable_v<SlotReading>);
 

@@ -47,7 +47,9 @@ struct PoolGroupFacts {
     double transactions_per_second = 0;  // λ
     // W: transaction duration, idle-in-transaction time included, as the busy count does.
     double mean_hold_seconds = 0;
-    std::optional<double> p99_hold_seconds;
+    // Percentiles of the transactions that ended in the window (hold_histogram.hpp: within
+    // a factor of 2); nothing when none ended.
+    std::optional<double> p50_hold_seconds, p95_hold_seconds, p99_hold_seconds;
 
     double sessions_started_per_minute = 0;
     double sessions_ended_per_minute = 0;

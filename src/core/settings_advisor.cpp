@@ -178,7 +178,7 @@ ValueOrError<Advice> idle_timeout_advice(const LiveServer &server, const Current
     IdleInTransactionTelemetry t;
     t.mean_idle_in_transaction = server.window.mean_idle_in_transaction;
     t.mean_pool_connections = server.window.mean_client_connections;
-    t.p99_transaction_hold_seconds = server.longest_mean_hold_seconds;
+    t.p99_transaction_hold_seconds = server.longest_p99_hold_seconds;
     t.current_timeout_ms = std::llround(current.idle_in_transaction_timeout_ms);
     ValueOrError<SettingRecommendation> rule = recommend_idle_in_transaction_timeout(t);
     if (!rule.ok()) return ValueOrError<Advice>::failure(std::move(rule.error));

@@ -71,9 +71,9 @@ struct LiveServer {
     // Telemetry.
     TelemetryWindow window;           // the last evaluation window
     int peak_client_connections = 0;  // over the whole history ring
-    // The longest mean transaction time of any pool group over the last minute: stands in
-    // for the p99 hold time until hold-time percentiles are collected.
-    double longest_mean_hold_seconds = 0;
+    // The longest p99 hold time of any pool group over the closed evaluation window and
+    // the current one (0 when no transaction ended in them).
+    double longest_p99_hold_seconds = 0;
     std::vector<PoolAllowance> pools;  // the pool engine's pool_size and max_overflow per group
     // pg_settings rows of kAdvisedSettings (those this server has).
     std::vector<ServerSetting> settings;

@@ -58,6 +58,9 @@ extern "C" void on_client_authentication(Port *port, int status) {
                 my_slot->transactions.load(std::memory_order_relaxed), std::memory_order_relaxed);
             my_slot->owner_base_busy_micros.store(
                 my_slot->busy_micros.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            for (int b = 0; b < core::kHoldBuckets; ++b)
+                my_slot->owner_base_holds[b].store(
+                    my_slot->holds[b].load(std::memory_order_relaxed), std::memory_order_relaxed);
             my_slot->pid.store(MyProcPid, std::memory_order_release);
         }
         // Counted as accepted once startup completes (on_transaction_end).
@@ -127,11 +130,14 @@ extern "C" void on_transaction_end(XactEvent event, void *) {
     TimestampTz start = GetCurrentTransactionStartTimestamp();
     TimestampTz end = GetCurrentTimestamp();
     uint64_t busy = end > start ? uint64_t(end - start) : 0;
-    // Single writer: a relaxed load and store are exact and cost no locked instruction.
-    my_slot->transactions.store(my_slot->transactions.load(std::memory_order_relaxed) + 1,
-                                std::memory_order_relaxed);
+    // Single writer: a load and a store are exact and cost no locked instruction. The
+    // transaction is counted last, with release ordering (shmem.hpp).
+    std::atomic<uint64_t> &bucket = my_slot->holds[core::hold_bucket(busy)];
+    bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     my_slot->busy_micros.store(my_slot->busy_micros.load(std::memory_order_relaxed) + busy,
                                std::memory_order_relaxed);
+    my_slot->transactions.store(my_slot->transactions.load(std::memory_order_relaxed) + 1,
+                                std::memory_order_release);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(pool_metrics);
 PG_FUNCTION_INFO_V1(pool_metrics_1_2);
+PG_FUNCTION_INFO_V1(pool_metrics_1_4);
 PG_FUNCTION_INFO_V1(pool_sizes_held);
 PG_FUNCTION_INFO_V1(pool_samples);
 PG_FUNCTION_INFO_V1(pool_database_stats);
@@ -43,6 +44,7 @@ struct MetricsRow {
 enum class MetricsShape {
     v1_0,  // 1.0 and 1.1
     v1_2,  // + on_cpu, waiting_on_lwlock
+    v1_4,  // + hold_p50_ms, hold_p95_ms, hold_p99_ms
 };
 
 Datum pool_metrics_rows(FunctionCallInfo fcinfo, MetricsShape shape) {
@@ -96,9 +98,13 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo, MetricsShape shape) {
         row.int8(int64(g.transactions));
         row.timestamp(g.first_seen_micros);
         row.timestamp(g.last_seen_micros);
-        if (shape == MetricsShape::v1_2) {
+        if (shape >= MetricsShape::v1_2) {
             row.int4(g.now.on_cpu);
             row.int4(g.now.waiting_on_lwlock);
+        }
+        if (shape >= MetricsShape::v1_4) {
+            for (double micros : {f.hold_p50_micros, f.hold_p95_micros, f.hold_p99_micros})
+                f.holds_counted ? row.float8(micros / 1000.0) : row.null();
         }
         row.emit(fcinfo);
     }
@@ -297,6 +303,11 @@ extern "C" Datum pool_metrics(PG_FUNCTION_ARGS) {
 extern "C" Datum pool_metrics_1_2(PG_FUNCTION_ARGS) {
     return guarded<Datum>("pool_metrics",
                           [&] { return pool_metrics_rows(fcinfo, MetricsShape::v1_2); });
+}
+
+extern "C" Datum pool_metrics_1_4(PG_FUNCTION_ARGS) {
+    return guarded<Datum>("pool_metrics",
+                          [&] { return pool_metrics_rows(fcinfo, MetricsShape::v1_4); });
 }
 
 extern "C" Datum pool_sizes_held(PG_FUNCTION_ARGS) {

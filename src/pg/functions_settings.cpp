@@ -121,9 +121,9 @@ struct LiveInputs {
     int64 database_bytes;  // -1 unknown
     // The host and storage figures the worker published; probed here when it has not yet.
     const WorkerFigures *worker;
-    core::TelemetryWindow window;      // the samples of the current evaluation window
-    int32_t peak_client_connections;   // over every sample the ring holds
-    double longest_mean_hold_seconds;  // of any group
+    core::TelemetryWindow window;     // the samples of the current evaluation window
+    int32_t peak_client_connections;  // over every sample the ring holds
+    double longest_p99_hold_seconds;  // of any group, over the recent windows
     int workload_setting, storage_setting;
     const char *data_directory;
     int reserved_connections;
@@ -182,7 +182,7 @@ core::LiveServer live_server_of(const LiveInputs &in) {
 
     server.window = in.window;
     server.peak_client_connections = in.peak_client_connections;
-    server.longest_mean_hold_seconds = in.longest_mean_hold_seconds;
+    server.longest_p99_hold_seconds = in.longest_p99_hold_seconds;
     server.pools.assign(in.pool_sizes, in.pool_sizes + in.pool_count);
     for (int i = 0; i < in.settings->count; ++i)
         server.settings.push_back(server_setting_of(in.settings->rows[i]));
@@ -267,16 +267,16 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     int64_t now_micros = unix_micros_now();
     in.window = summarise_history(view, now_micros - int64_t(gucs::evaluation_interval_s) * 1000000,
                                   &in.peak_client_connections);
-    visit_groups(view, [&](const core::GroupEntry &group) {
-        double hold = core::mean_hold_micros(group, now_micros) / 1e6;
-        if (hold > in.longest_mean_hold_seconds) in.longest_mean_hold_seconds = hold;
-    });
     in.workload_setting = gucs::workload;
     in.storage_setting = gucs::storage;
     in.data_directory = DataDir;
     in.reserved_connections = compat::reserved_connections();
     PoolInputs pool_inputs;
     copy_pool_inputs(view, core::FactsWindow::recent, now_micros, &pool_inputs);
+    for (int i = 0; i < pool_inputs.group_count; ++i) {
+        double hold = pool_inputs.groups[i].hold_p99_micros / 1e6;
+        if (hold > in.longest_p99_hold_seconds) in.longest_p99_hold_seconds = hold;
+    }
     in.pool_sizes = static_cast<core::PoolAllowance *>(
         palloc(sizeof(core::PoolAllowance) * size_t(pool_inputs.group_count + 1)));
     core::PoolPolicy policy = pool_policy_from_settings();

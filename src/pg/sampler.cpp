@@ -152,10 +152,19 @@ void resolve_unknown(int unresolved) {
     resolve_names(*s.roles, NameKind::role, roles, half);
 }
 
+void read_holds(core::HoldCounts &out, const std::atomic<uint64_t> (&holds)[core::kHoldBuckets]) {
+    for (int b = 0; b < core::kHoldBuckets; ++b)
+        out.buckets[b] = holds[b].load(std::memory_order_relaxed);
+}
+
 void read_slots(const SharedView &view) {
     for (uint32_t i = 0; i < view.state->slot_count; ++i) {
         const BackendSlot &slot = view.slots[i];
         core::SlotReading &reading = g_sampler->slot_readings[i];
+        // The last reading is still here: when neither the owner nor its transaction count
+        // moved since, neither did the holds (shmem.hpp), and copying them again is waste.
+        const int32_t pid_before = reading.pid;
+        const uint64_t transactions_before = reading.transactions;
         // A takeover between reading the pid and the counters would mix two owners: read
         // again until the pid is the same before and after.
         for (int attempt = 0; attempt < 3; ++attempt) {
@@ -164,8 +173,12 @@ void read_slots(const SharedView &view) {
                 slot.owner_base_transactions.load(std::memory_order_relaxed);
             reading.owner_base_busy_micros =
                 slot.owner_base_busy_micros.load(std::memory_order_relaxed);
-            reading.transactions = slot.transactions.load(std::memory_order_relaxed);
+            reading.transactions = slot.transactions.load(std::memory_order_acquire);
             reading.busy_micros = slot.busy_micros.load(std::memory_order_relaxed);
+            if (reading.pid != pid_before || reading.transactions != transactions_before) {
+                read_holds(reading.holds, slot.holds);
+                read_holds(reading.owner_base_holds, slot.owner_base_holds);
+            }
             if (slot.pid.load(std::memory_order_acquire) == reading.pid) break;
         }
     }

@@ -40,12 +40,19 @@ constexpr size_t kAdjustmentReasonBytes = 400;
 // with release ordering; the worker reads the pid with acquire ordering, so the counts up
 // to the base belong to the previous owner even when the slot changed hands between two
 // samples.
+//
+// At a transaction's end the owner counts its hold time and busy time first and the
+// transaction last, with release ordering; the worker reads `transactions` with acquire
+// ordering before the rest, so a reading never holds a transaction without its hold time,
+// and one whose owner and transaction count are unchanged needs no new copy of the holds.
 struct alignas(64) BackendSlot {
     std::atomic<int32_t> pid;  // current owner, set when it has authenticated
     std::atomic<uint64_t> transactions;
     std::atomic<uint64_t> busy_micros;
     std::atomic<uint64_t> owner_base_transactions;
     std::atomic<uint64_t> owner_base_busy_micros;
+    std::atomic<uint64_t> holds[core::kHoldBuckets];  // transactions by hold time
+    std::atomic<uint64_t> owner_base_holds[core::kHoldBuckets];
 };
 static_assert(std::atomic<int32_t>::is_always_lock_free);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);

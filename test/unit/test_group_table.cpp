@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/group_table.hpp"
+#include "slot_readings.hpp"
 
 using namespace poolopt::core;
 
@@ -41,7 +42,7 @@ BackendObservation backend(const char *application, int32_t pid, SessionState st
 
 // A counter slot whose owner has had it from the start: nothing below belongs to another.
 SlotReading slot(int32_t pid, uint64_t transactions, uint64_t busy_micros) {
-    return SlotReading{pid, transactions, busy_micros, 0, 0};
+    return slot_reading(pid, transactions, busy_micros);
 }
 
 BackendObservation on_lwlock(const char *application, int32_t pid) {
@@ -234,14 +235,52 @@ TEST(GroupTable, ABackendThatChangesApplicationMovesBetweenGroups) {
 
 TEST(GroupTable, ASlotTakenOverBetweenSamplesSplitsItsCountsAtTheTakeover) {
     Table t(4);
-    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {{10, 100, 1000, 0, 0}});
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {slot_reading(10, 100, 1000)});
     // Backend 10 ran 7 more transactions and exited; backend 20 of group "b" took the slot
     // over at 107 and ran 3.
-    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)}, {{20, 110, 1300, 107, 1200}});
+    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)},
+             {slot_reading(20, 110, 1300, 107, 1200)});
     EXPECT_EQ(t.find("a")->totals.transactions, 7u);
     EXPECT_EQ(t.find("a")->totals.busy_micros, 200u);
     EXPECT_EQ(t.find("b")->totals.transactions, 3u);
     EXPECT_EQ(t.find("b")->totals.busy_micros, 100u);
+}
+
+TEST(GroupTable, HoldTimesFollowTheirTransactionsToTheOwnersGroup) {
+    Table t(4);
+    SlotReading first = slot(10, 100, 1000);
+    first.holds.buckets[hold_bucket(10)] = 100;
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {first});
+    // Backend 10 ran 5 transactions of about 100 µs and one of about 3 s, then exited;
+    // backend 20 of group "b" took the slot over and ran 2 of about 40 ms.
+    SlotReading second = slot_reading(20, 108, 3'081'500, 106, 3'001'500);
+    second.owner_base_holds = first.holds;
+    second.owner_base_holds.buckets[hold_bucket(100)] += 5;
+    second.owner_base_holds.buckets[hold_bucket(3'000'000)] += 1;
+    second.holds = second.owner_base_holds;
+    second.holds.buckets[hold_bucket(40'000)] += 2;
+    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)}, {second});
+
+    const GroupEntry &a = *t.find("a");
+    EXPECT_EQ(hold_total(a.hold_totals), 6u);
+    EXPECT_EQ(a.hold_totals.buckets[hold_bucket(100)], 5u);
+    EXPECT_EQ(a.hold_totals.buckets[hold_bucket(3'000'000)], 1u);
+    const GroupEntry &b = *t.find("b");
+    EXPECT_EQ(hold_total(b.hold_totals), 2u);
+    EXPECT_EQ(b.hold_totals.buckets[hold_bucket(40'000)], 2u);
+
+    GroupFigures f = figures_of(a, 2 * kSecond);
+    EXPECT_EQ(f.holds_counted, 6u);
+    EXPECT_LT(f.hold_p50_micros, 256.0);
+    EXPECT_GE(f.hold_p99_micros, 2'097'152.0);  // the 3 s hold's bucket
+    // A window closes: the percentiles the readers see span it and the current one.
+    t.writer->begin_sample(400 * kSecond, 300 * kSecond);
+    EXPECT_EQ(figures_of(a, 400 * kSecond).holds_counted, 6u);
+    // After a second window, the first one's holds are out of the span.
+    t.writer->begin_sample(800 * kSecond, 300 * kSecond);
+    GroupFigures later = figures_of(a, 800 * kSecond);
+    EXPECT_EQ(later.holds_counted, 0u);
+    EXPECT_EQ(later.hold_p99_micros, 0.0);
 }
 
 TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {

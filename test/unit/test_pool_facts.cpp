@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/pool_facts.hpp"
+#include "slot_readings.hpp"
 
 using namespace poolopt::core;
 
@@ -38,7 +39,7 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
         int64_t now = (100 + second) * kSecond;
         writer.begin_sample(now, 10 * kSecond);
         BackendObservation backends[] = {busy_on_cpu(1), idle(2)};
-        SlotReading slot{1, transactions, busy, 0, 0};
+        SlotReading slot = slot_reading(1, transactions, busy);
         writer.record_sample(backends, 2, &slot, 1, now);
         transactions += 10;
         busy += 1'000'000;
@@ -73,6 +74,47 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
     EXPECT_EQ(recent.window_samples, 11u);
     EXPECT_EQ(recent.connections_refused, 1u);
     EXPECT_DOUBLE_EQ(recent.window_seconds, 11.0);
+}
+
+TEST(PoolFacts, HoldPercentilesCoverTheTransactionsEndedInTheSpan) {
+    GroupTableHeader header{};
+    header.capacity = 1;
+    std::vector<GroupEntry> entries(1);
+    GroupTableWriter writer(&header, entries.data());
+    // Windows of 10 s; 10 transactions of 100 ms a second, and at 105 s one of 5 s.
+    SlotReading slot = slot_reading(1, 0, 0);
+    for (int second = 0; second <= 12; ++second) {
+        int64_t now = (100 + second) * kSecond;
+        writer.begin_sample(now, 10 * kSecond);
+        BackendObservation backends[] = {busy_on_cpu(1)};
+        writer.record_sample(backends, 1, &slot, 1, now);
+        slot.transactions += 10;
+        slot.holds.buckets[hold_bucket(100'000)] += 10;
+        if (second == 5) {
+            slot.transactions += 1;
+            slot.holds.buckets[hold_bucket(5'000'000)] += 1;
+        }
+    }
+    // Completed window (100..110 s): 9 seconds of 10 and the long one.
+    PoolGroupFacts completed = pool_group_facts(entries[0], header, FactsWindow::completed,
+                                                113 * kSecond, DatabaseEndings{});
+    ASSERT_TRUE(completed.p99_hold_seconds.has_value());
+    EXPECT_GE(*completed.p50_hold_seconds, 0.065536);
+    EXPECT_LT(*completed.p50_hold_seconds, 0.131072);
+    EXPECT_LT(*completed.p95_hold_seconds, 0.131072);
+    EXPECT_GE(*completed.p99_hold_seconds, 4.194304);  // the 5 s hold's bucket
+    EXPECT_LT(*completed.p99_hold_seconds, 8.388608);
+    GroupSpan span = group_span(entries[0], header, FactsWindow::completed, 113 * kSecond);
+    EXPECT_EQ(span.holds_counted, 91u);
+    // The recent span adds the current window's (the samples at 110 to 112 s): 30 more.
+    GroupSpan recent = group_span(entries[0], header, FactsWindow::recent, 113 * kSecond);
+    EXPECT_EQ(recent.holds_counted, 121u);
+    // Without any transaction there is no percentile.
+    GroupEntry quiet = entries[0];
+    quiet.hold_totals = quiet.current.holds_at_start = quiet.previous.holds_at_start;
+    EXPECT_FALSE(
+        pool_group_facts(quiet, header, FactsWindow::completed, 113 * kSecond, DatabaseEndings{})
+            .p99_hold_seconds.has_value());
 }
 
 TEST(PoolFacts, LWLockWaitsAreAShareOfTheBusyConnections) {

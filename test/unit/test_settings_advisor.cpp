@@ -241,7 +241,7 @@ TEST(SettingsAdvisor, APoolBudgetPlugsIntoMaxConnections) {
 TEST(SettingsAdvisor, IdleTransactionsHoldingConnectionsGetATimeout) {
     LiveServer server = quiet_server();
     server.window.mean_idle_in_transaction = 3;  // of 10
-    server.longest_mean_hold_seconds = 30;
+    server.longest_p99_hold_seconds = 30;
     LiveAdvice advice = advise(server);
     const ReviewedSetting &timeout = row(advice, "idle_in_transaction_session_timeout");
     EXPECT_EQ(timeout.status, Status::change);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/pool_facts.hpp"
+#include "slot_readings.hpp"
 
 using namespace poolopt::core;
 
@@ -52,7 +53,7 @@ struct Worker {
             std::vector<SlotReading> slots;
             for (int32_t pid = 1; pid <= connections(second); ++pid) {
                 backends.push_back(busy(pid));
-                slots.push_back(SlotReading{pid, transactions, 0, 0, 0});
+                slots.push_back(slot_reading(pid, transactions, 0));
             }
             transactions += 5;
             writer.record_sample(backends.data(), backends.size(), slots.data(), slots.size(), now);
