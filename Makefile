@@ -6,8 +6,8 @@
 
 EXTENSION  = pool_optimizer
 MODULE_big = pool_optimizer
-DATA       = pool_optimizer--1.0.sql pool_optimizer--1.0--1.1.sql pool_optimizer--1.1--1.2.sql \
-             pool_optimizer--1.2--1.3.sql pool_optimizer--1.3--1.4.sql
+# DATA stays on one line: scripts/check-package.sh and test/packaging/check_meta.pl read it so.
+DATA       = pool_optimizer--1.0.sql pool_optimizer--1.0--1.1.sql pool_optimizer--1.1--1.2.sql pool_optimizer--1.2--1.3.sql pool_optimizer--1.3--1.4.sql
 PGFILEDESC = "pool_optimizer - measured connection pool and server setting recommendations"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
