@@ -284,6 +284,18 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             before.busy_micros = reading.busy_micros;
             before.holds = reading.holds;
         }
+        // The owner's group is kept current even while it is idle: its last transactions
+        // before an exit go to the group it was last seen in.
+        const SeenBackend *owner = reading.pid != 0 ? find_previous(reading.pid) : nullptr;
+        if (reading.pid == before.pid) {
+            if (owner) {
+                before.has_group = true;
+                before.group = owner->group;
+            }
+            // No transaction since the last reading, nothing new to credit: the busy time and
+            // the hold buckets move only with the transaction count (shmem.hpp).
+            if (reading.transactions == before.transactions) continue;
+        }
         uint64_t from_transactions = before.transactions, from_busy = before.busy_micros;
         const HoldCounts *from_holds = &before.holds;
         if (reading.pid != before.pid && before.pid != 0) {
@@ -302,7 +314,7 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
         before.busy_micros = reading.busy_micros;
         before.holds = reading.holds;
         before.pid = reading.pid;
-        if (const SeenBackend *owner = reading.pid != 0 ? find_previous(reading.pid) : nullptr) {
+        if (owner) {
             before.has_group = true;
             before.group = owner->group;
         }
