@@ -368,11 +368,7 @@ GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros) {
         covered > 0 ? double(transactions) * 1e6 / double(covered) : 0.0;
     figures.mean_hold_micros = mean_hold_micros(entry, now_micros);
     // The previous window's start is the entry's first baseline until a window has closed.
-    const HoldCounts holds = hold_counts_since(entry.hold_totals, entry.previous.holds_at_start);
-    figures.holds_counted = hold_total(holds);
-    figures.hold_p50_micros = hold_percentile_micros(holds, 0.50).value_or(0.0);
-    figures.hold_p95_micros = hold_percentile_micros(holds, 0.95).value_or(0.0);
-    figures.hold_p99_micros = hold_percentile_micros(holds, 0.99).value_or(0.0);
+    figures.holds = summarise_holds(entry.hold_totals, entry.previous.holds_at_start);
     return figures;
 }
 

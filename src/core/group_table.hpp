@@ -193,9 +193,8 @@ struct GroupFigures {
     double transactions_per_second;  // over the last minute (or less, if seen for less)
     double mean_hold_micros;         // busy time per transaction over the last minute; 0 if none
     // The transactions that ended since the previous window began (the span the pool
-    // engine reads), and their hold-time percentiles in µs (0 when none ended).
-    uint64_t holds_counted;
-    double hold_p50_micros, hold_p95_micros, hold_p99_micros;
+    // engine reads), by hold time (summarise_holds).
+    HoldSummary holds;
 };
 GroupFigures figures_of(const GroupEntry &entry, int64_t now_micros);
 // figures_of(entry, now).mean_hold_micros alone, reading only the two minute counters.

@@ -49,4 +49,14 @@ std::optional<double> hold_percentile_micros(const HoldCounts &counts, double q)
     return std::ldexp(1.0, kHoldBuckets - 1);  // not reached: the ranks add up to total
 }
 
+HoldSummary summarise_holds(const HoldCounts &later, const HoldCounts &earlier) {
+    const HoldCounts holds = hold_counts_since(later, earlier);
+    HoldSummary summary;
+    summary.counted = hold_total(holds);
+    summary.p50_micros = hold_percentile_micros(holds, 0.50).value_or(0.0);
+    summary.p95_micros = hold_percentile_micros(holds, 0.95).value_or(0.0);
+    summary.p99_micros = hold_percentile_micros(holds, 0.99).value_or(0.0);
+    return summary;
+}
+
 }  // namespace poolopt::core

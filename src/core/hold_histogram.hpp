@@ -38,4 +38,13 @@ uint64_t hold_total(const HoldCounts &counts);
 // bucket reports that bucket's lower bound. Nothing when no hold was counted.
 std::optional<double> hold_percentile_micros(const HoldCounts &counts, double q);
 
+// The holds counted between two readings of the same cumulative counts, reduced to what the
+// readers show: how many, and their percentiles in microseconds (0 when none).
+struct HoldSummary {
+    uint64_t counted;
+    double p50_micros, p95_micros, p99_micros;
+};
+static_assert(std::is_trivially_copyable_v<HoldSummary>);
+HoldSummary summarise_holds(const HoldCounts &later, const HoldCounts &earlier);
+
 }  // namespace poolopt::core

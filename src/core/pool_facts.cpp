@@ -21,14 +21,6 @@ struct ConnectionRange {
     }
 };
 
-void set_hold_percentiles(GroupSpan &span, const HoldCounts &later, const HoldCounts &earlier) {
-    const HoldCounts holds = hold_counts_since(later, earlier);
-    span.holds_counted = hold_total(holds);
-    span.hold_p50_micros = hold_percentile_micros(holds, 0.50).value_or(0.0);
-    span.hold_p95_micros = hold_percentile_micros(holds, 0.95).value_or(0.0);
-    span.hold_p99_micros = hold_percentile_micros(holds, 0.99).value_or(0.0);
-}
-
 void add_window(GroupSpan &span, const GroupWindow &window) {
     span.saturated += window.saturated_samples;
     span.on_cpu += window.on_cpu_sum;
@@ -59,7 +51,7 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
         table_samples = header.previous_window_samples;
         span.from = entry.previous.totals_at_start;
         span.to = entry.current.totals_at_start;
-        set_hold_percentiles(span, entry.current.holds_at_start, entry.previous.holds_at_start);
+        span.holds = summarise_holds(entry.current.holds_at_start, entry.previous.holds_at_start);
         span.start_micros = header.previous_window_start_micros;
         span.end_micros = header.window_start_micros;
     } else {
@@ -75,9 +67,9 @@ GroupSpan group_span(const GroupEntry &entry, const GroupTableHeader &header, Fa
         table_samples += header.window_samples;
         span.from = have_previous ? entry.previous.totals_at_start : entry.current.totals_at_start;
         span.to = entry.totals;
-        set_hold_percentiles(
-            span, entry.hold_totals,
-            have_previous ? entry.previous.holds_at_start : entry.current.holds_at_start);
+        span.holds =
+            summarise_holds(entry.hold_totals, have_previous ? entry.previous.holds_at_start
+                                                             : entry.current.holds_at_start);
         span.start_micros =
             have_previous ? header.previous_window_start_micros : header.window_start_micros;
         span.end_micros = now_micros;
@@ -120,10 +112,10 @@ PoolGroupFacts pool_group_facts(const GroupSpan &span, const DatabaseEndings &en
     uint64_t busy_micros = grown(span.to.busy_micros, span.from.busy_micros);
     facts.transactions_per_second = seconds > 0 ? double(transactions) / seconds : 0;
     facts.mean_hold_seconds = transactions ? double(busy_micros) / double(transactions) / 1e6 : 0;
-    if (span.holds_counted > 0) {
-        facts.p50_hold_seconds = span.hold_p50_micros / 1e6;
-        facts.p95_hold_seconds = span.hold_p95_micros / 1e6;
-        facts.p99_hold_seconds = span.hold_p99_micros / 1e6;
+    if (span.holds.counted > 0) {
+        facts.p50_hold_seconds = span.holds.p50_micros / 1e6;
+        facts.p95_hold_seconds = span.holds.p95_micros / 1e6;
+        facts.p99_hold_seconds = span.holds.p99_micros / 1e6;
     }
     facts.held_connections = span.held_connections;
     for (const SizeOutcome &outcome : recent_outcomes(span.sizes_held, span.end_micros))

@@ -35,9 +35,8 @@ struct GroupSpan {
     GroupTotals from;  // totals when the span began
     GroupTotals to;    // totals when it ended
     // The transactions that ended in the span, by hold time: how many, and their
-    // percentiles in microseconds (hold_percentile_micros; 0 when none ended).
-    uint64_t holds_counted;
-    double hold_p50_micros, hold_p95_micros, hold_p99_micros;
+    // percentiles (summarise_holds).
+    HoldSummary holds;
     int64_t start_micros, end_micros;
     int64_t last_seen_micros;  // the group's last sample with a connection, or last event
     // The connections held steady through every sample of the span (held_connections), 0

@@ -103,8 +103,8 @@ Datum pool_metrics_rows(FunctionCallInfo fcinfo, MetricsShape shape) {
             row.int4(g.now.waiting_on_lwlock);
         }
         if (shape >= MetricsShape::v1_4) {
-            for (double micros : {f.hold_p50_micros, f.hold_p95_micros, f.hold_p99_micros})
-                f.holds_counted ? row.float8(micros / 1000.0) : row.null();
+            for (double micros : {f.holds.p50_micros, f.holds.p95_micros, f.holds.p99_micros})
+                f.holds.counted ? row.float8(micros / 1000.0) : row.null();
         }
         row.emit(fcinfo);
     }

@@ -274,7 +274,7 @@ extern "C" Datum setting_recommendations(PG_FUNCTION_ARGS) {
     PoolInputs pool_inputs;
     copy_pool_inputs(view, core::FactsWindow::recent, now_micros, &pool_inputs);
     for (int i = 0; i < pool_inputs.group_count; ++i) {
-        double hold = pool_inputs.groups[i].hold_p99_micros / 1e6;
+        double hold = pool_inputs.groups[i].holds.p99_micros / 1e6;
         if (hold > in.longest_p99_hold_seconds) in.longest_p99_hold_seconds = hold;
     }
     in.pool_sizes = static_cast<core::PoolAllowance *>(

@@ -270,17 +270,17 @@ TEST(GroupTable, HoldTimesFollowTheirTransactionsToTheOwnersGroup) {
     EXPECT_EQ(b.hold_totals.buckets[hold_bucket(40'000)], 2u);
 
     GroupFigures f = figures_of(a, 2 * kSecond);
-    EXPECT_EQ(f.holds_counted, 6u);
-    EXPECT_LT(f.hold_p50_micros, 256.0);
-    EXPECT_GE(f.hold_p99_micros, 2'097'152.0);  // the 3 s hold's bucket
+    EXPECT_EQ(f.holds.counted, 6u);
+    EXPECT_LT(f.holds.p50_micros, 256.0);
+    EXPECT_GE(f.holds.p99_micros, 2'097'152.0);  // the 3 s hold's bucket
     // A window closes: the percentiles the readers see span it and the current one.
     t.writer->begin_sample(400 * kSecond, 300 * kSecond);
-    EXPECT_EQ(figures_of(a, 400 * kSecond).holds_counted, 6u);
+    EXPECT_EQ(figures_of(a, 400 * kSecond).holds.counted, 6u);
     // After a second window, the first one's holds are out of the span.
     t.writer->begin_sample(800 * kSecond, 300 * kSecond);
     GroupFigures later = figures_of(a, 800 * kSecond);
-    EXPECT_EQ(later.holds_counted, 0u);
-    EXPECT_EQ(later.hold_p99_micros, 0.0);
+    EXPECT_EQ(later.holds.counted, 0u);
+    EXPECT_EQ(later.holds.p99_micros, 0.0);
 }
 
 TEST(GroupTable, CreditsNeverReachAGroupThatReplacedAnEvictedOne) {

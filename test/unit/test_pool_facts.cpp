@@ -105,10 +105,10 @@ TEST(PoolFacts, HoldPercentilesCoverTheTransactionsEndedInTheSpan) {
     EXPECT_GE(*completed.p99_hold_seconds, 4.194304);  // the 5 s hold's bucket
     EXPECT_LT(*completed.p99_hold_seconds, 8.388608);
     GroupSpan span = group_span(entries[0], header, FactsWindow::completed, 113 * kSecond);
-    EXPECT_EQ(span.holds_counted, 91u);
+    EXPECT_EQ(span.holds.counted, 91u);
     // The recent span adds the current window's (the samples at 110 to 112 s): 30 more.
     GroupSpan recent = group_span(entries[0], header, FactsWindow::recent, 113 * kSecond);
-    EXPECT_EQ(recent.holds_counted, 121u);
+    EXPECT_EQ(recent.holds.counted, 121u);
     // Without any transaction there is no percentile.
     GroupEntry quiet = entries[0];
     quiet.hold_totals = quiet.current.holds_at_start = quiet.previous.holds_at_start;
