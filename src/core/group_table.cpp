@@ -71,7 +71,7 @@ GroupTableWriter::GroupTableWriter(GroupTableHeader *header, GroupEntry *entries
     }
 }
 
-void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_t slot_count) {
+void GroupTableWriter::reset(int64_t now_micros, const SlotReadings &slots) {
     uint32_t capacity = header_->capacity;
     std::memset(entries_, 0, sizeof(GroupEntry) * capacity);
     std::memset(header_, 0, sizeof *header_);
@@ -80,14 +80,15 @@ void GroupTableWriter::reset(int64_t now_micros, const SlotReading *slots, size_
     index_.clear();
     previous_backends_.clear();
     for (uint64_t &incarnation : incarnations_) incarnation = 0;
-    previous_slots_.assign(slot_count, PreviousSlot{});
-    for (size_t i = 0; i < slot_count; ++i) {
+    previous_slots_.assign(slots.count, PreviousSlot{});
+    previous_holds_.assign(slots.count, HoldCounts{});
+    for (size_t i = 0; i < slots.count; ++i) {
         PreviousSlot &slot = previous_slots_[i];
         slot.baseline_taken = true;
-        slot.pid = slots[i].pid;
-        slot.transactions = slots[i].transactions;
-        slot.busy_micros = slots[i].busy_micros;
-        slot.holds = slots[i].holds;
+        slot.pid = slots.counters[i].pid;
+        slot.transactions = slots.counters[i].transactions;
+        slot.busy_micros = slots.counters[i].busy_micros;
+        previous_holds_[i] = slots.holds[i].holds;
     }
 }
 
@@ -204,8 +205,7 @@ bool GroupTableWriter::begin_sample(int64_t now_micros, int64_t window_micros) {
 }
 
 void GroupTableWriter::record_sample(const BackendObservation *backends, size_t backend_count,
-                                     const SlotReading *slots, size_t slot_count,
-                                     int64_t now_micros) {
+                                     const SlotReadings &slots, int64_t now_micros) {
     for (uint32_t i = 0; i < header_->capacity; ++i)
         if (entries_[i].in_use) entries_[i].now = GroupCounts{};
 
@@ -257,7 +257,10 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
 
     // Transactions and busy time since the last reading of each counter slot, credited to
     // the slot's current owner, or to its last known owner when that backend has exited.
-    if (previous_slots_.size() < slot_count) previous_slots_.resize(slot_count, PreviousSlot{});
+    if (previous_slots_.size() < slots.count) {
+        previous_slots_.resize(slots.count, PreviousSlot{});
+        previous_holds_.resize(slots.count, HoldCounts{});
+    }
     auto credit = [&](const PreviousSlot &slot, uint64_t transactions, uint64_t busy,
                       const HoldCounts &holds) {
         // The holds are checked too: a reading may catch a backend between its counters.
@@ -274,15 +277,16 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
     auto grown = [](uint64_t later, uint64_t earlier) {
         return later >= earlier ? later - earlier : later;
     };
-    for (size_t i = 0; i < slot_count; ++i) {
-        const SlotReading &reading = slots[i];
+    for (size_t i = 0; i < slots.count; ++i) {
+        const SlotReading &reading = slots.counters[i];
         PreviousSlot &before = previous_slots_[i];
+        HoldCounts &holds_before = previous_holds_[i];
         if (!before.baseline_taken) {
             before.baseline_taken = true;
             before.pid = reading.pid;
             before.transactions = reading.transactions;
             before.busy_micros = reading.busy_micros;
-            before.holds = reading.holds;
+            holds_before = slots.holds[i].holds;
         }
         // The owner's group is kept current even while it is idle: its last transactions
         // before an exit go to the group it was last seen in.
@@ -296,23 +300,24 @@ void GroupTableWriter::record_sample(const BackendObservation *backends, size_t 
             // the hold buckets move only with the transaction count (shmem.hpp).
             if (reading.transactions == before.transactions) continue;
         }
+        const SlotHolds &reading_holds = slots.holds[i];
         uint64_t from_transactions = before.transactions, from_busy = before.busy_micros;
-        const HoldCounts *from_holds = &before.holds;
+        const HoldCounts *from_holds = &holds_before;
         if (reading.pid != before.pid && before.pid != 0) {
             // The slot changed hands since the last reading: what the previous owner ran
             // up to the takeover is its own, even when the new owner is in another group.
             credit(before, grown(reading.owner_base_transactions, from_transactions),
                    grown(reading.owner_base_busy_micros, from_busy),
-                   hold_counts_since(reading.owner_base_holds, before.holds));
+                   hold_counts_since(reading_holds.owner_base_holds, holds_before));
             from_transactions = reading.owner_base_transactions;
             from_busy = reading.owner_base_busy_micros;
-            from_holds = &reading.owner_base_holds;
+            from_holds = &reading_holds.owner_base_holds;
             before.has_group = false;
         }
-        const HoldCounts holds = hold_counts_since(reading.holds, *from_holds);
+        const HoldCounts holds = hold_counts_since(reading_holds.holds, *from_holds);
         before.transactions = reading.transactions;
         before.busy_micros = reading.busy_micros;
-        before.holds = reading.holds;
+        holds_before = reading_holds.holds;
         before.pid = reading.pid;
         if (owner) {
             before.has_group = true;

@@ -118,7 +118,7 @@ class GroupTableWriter {
 
     // Empties the table (entries and counters) and starts a window at `now`. The counter
     // slots as read now become the baseline, so that only later transactions count.
-    void reset(int64_t now_micros, const SlotReading *slots, size_t slot_count);
+    void reset(int64_t now_micros, const SlotReadings &slots);
 
     // Closes the current window when it has lasted `window_micros`, then counts this sample.
     // A group present in every sample of the closed window, with kMinHeldSamples of them and
@@ -129,7 +129,7 @@ class GroupTableWriter {
     // Applies one sample: per-group counts, busy statistics, sessions started and ended,
     // and the transactions and busy time from the counter slots since the last sample.
     void record_sample(const BackendObservation *backends, size_t backend_count,
-                       const SlotReading *slots, size_t slot_count, int64_t now_micros);
+                       const SlotReadings &slots, int64_t now_micros);
 
     void record_event(const Event &event);
 
@@ -157,7 +157,6 @@ class GroupTableWriter {
         int32_t pid;
         uint64_t transactions;
         uint64_t busy_micros;
-        HoldCounts holds;
         bool has_group;
         GroupRef group;
     };
@@ -178,6 +177,7 @@ class GroupTableWriter {
     std::vector<SeenBackend> previous_backends_;
     std::vector<SeenBackend> current_backends_;
     std::vector<PreviousSlot> previous_slots_;
+    std::vector<HoldCounts> previous_holds_;  // per slot, beside previous_slots_ (SlotHolds)
 };
 
 // Figures derived from one entry, as SQL reports them.

@@ -2,6 +2,7 @@
 // backend status, process array and per-backend counter slots. No PostgreSQL types here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -43,10 +44,25 @@ struct SlotReading {
     // to the previous owner.
     uint64_t owner_base_transactions;
     uint64_t owner_base_busy_micros;
-    HoldCounts holds;
-    HoldCounts owner_base_holds;
 };
 static_assert(std::is_trivially_copyable_v<SlotReading>);
+
+// The same slot's transactions by hold time, kept apart from its SlotReading: every sample
+// walks all the slots' readings (40 bytes each), and the 512 bytes of buckets are read only
+// where the owner or its transaction count moved (bench/RESULTS.md, session 21).
+struct SlotHolds {
+    HoldCounts holds;
+    HoldCounts owner_base_holds;  // the buckets when the current owner took the slot over
+};
+static_assert(std::is_trivially_copyable_v<SlotHolds>);
+
+// The counter slots as read at one sample: `count` readings and, at the same index, their
+// hold buckets.
+struct SlotReadings {
+    const SlotReading *counters = nullptr;
+    const SlotHolds *holds = nullptr;
+    size_t count = 0;
+};
 
 inline bool is_busy(SessionState state) {
     return state == SessionState::active || state == SessionState::idle_in_transaction ||

@@ -36,6 +36,7 @@ struct SamplerState {
     NameCache *roles;
     core::BackendObservation *observations;  // capacity: slot_count
     core::SlotReading *slot_readings;        // slot_count
+    core::SlotHolds *slot_holds;             // slot_count, beside slot_readings
     ProcWait *waits;                         // capacity: allProcCount
     Oid *oids_to_resolve;                    // 2 * slot_count
     core::Event *events;                     // kEventQueueCapacity
@@ -176,12 +177,17 @@ void read_slots(const SharedView &view) {
             reading.transactions = slot.transactions.load(std::memory_order_acquire);
             reading.busy_micros = slot.busy_micros.load(std::memory_order_relaxed);
             if (reading.pid != pid_before || reading.transactions != transactions_before) {
-                read_holds(reading.holds, slot.holds);
-                read_holds(reading.owner_base_holds, slot.owner_base_holds);
+                core::SlotHolds &holds = g_sampler->slot_holds[i];
+                read_holds(holds.holds, slot.holds);
+                read_holds(holds.owner_base_holds, slot.owner_base_holds);
             }
             if (slot.pid.load(std::memory_order_acquire) == reading.pid) break;
         }
     }
+}
+
+core::SlotReadings slot_readings(const SharedView &view) {
+    return {g_sampler->slot_readings, g_sampler->slot_holds, view.state->slot_count};
 }
 
 int drain_events(const SharedView &view) {
@@ -197,9 +203,7 @@ void apply_reset_if_requested(const SharedView &view, int64_t now) {
     uint64_t requested = view.state->reset_requests.load(std::memory_order_acquire);
     if (requested == g_sampler->resets_seen) return;
     LWLockAcquire(view.lock, LW_EXCLUSIVE);
-    guarded_quietly("reset", WARNING, [&] {
-        g_sampler->writer->reset(now, g_sampler->slot_readings, view.state->slot_count);
-    });
+    guarded_quietly("reset", WARNING, [&] { g_sampler->writer->reset(now, slot_readings(view)); });
     for (int d = 0; d < kMaxDatabases; ++d) view.databases[d].in_use = false;
     view.state->host = HostFigures{};
     LWLockRelease(view.lock);
@@ -219,6 +223,7 @@ void sampler_start() {
     s->observations =
         static_cast<core::BackendObservation *>(palloc0(sizeof(core::BackendObservation) * slots));
     s->slot_readings = static_cast<core::SlotReading *>(palloc0(sizeof(core::SlotReading) * slots));
+    s->slot_holds = static_cast<core::SlotHolds *>(palloc0(sizeof(core::SlotHolds) * slots));
     s->waits = static_cast<ProcWait *>(palloc0(sizeof(ProcWait) * ProcGlobal->allProcCount));
     s->oids_to_resolve = static_cast<Oid *>(palloc0(sizeof(Oid) * 4 * (slots + 1)));
     s->events = static_cast<core::Event *>(palloc0(sizeof(core::Event) * kEventQueueCapacity));
@@ -281,8 +286,8 @@ void take_sample() {
     bool window_closed = false;
     guarded_quietly("aggregation", WARNING, [&] {
         window_closed = s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
-        s.writer->record_sample(s.observations, size_t(census_result.observations), s.slot_readings,
-                                view.state->slot_count, now);
+        s.writer->record_sample(s.observations, size_t(census_result.observations),
+                                slot_readings(view), now);
         for (int i = 0; i < event_count; ++i) s.writer->record_event(s.events[i]);
     });
     publish_host(view.state->host, host, interval, window_closed);

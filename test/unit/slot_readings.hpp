@@ -1,5 +1,5 @@
-// Counter-slot readings for the tests: the counts given, and no hold times unless a test
-// sets them afterwards.
+// Counter-slot readings for the tests: the counts given (their hold buckets, SlotHolds, are
+// separate: zero unless a test gives them).
 #pragma once
 
 #include "core/observation.hpp"

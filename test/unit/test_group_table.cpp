@@ -26,10 +26,13 @@ struct Table {
             if (e.in_use && std::string(e.key.application) == application) return &e;
         return nullptr;
     }
+    // The slots' hold buckets stay zero unless `holds` gives them.
     void sample(int64_t now, const std::vector<BackendObservation> &backends,
-                const std::vector<SlotReading> &slots = {}) {
+                const std::vector<SlotReading> &slots = {}, std::vector<SlotHolds> holds = {}) {
+        holds.resize(slots.size());
         writer->begin_sample(now, 300 * kSecond);
-        writer->record_sample(backends.data(), backends.size(), slots.data(), slots.size(), now);
+        writer->record_sample(backends.data(), backends.size(),
+                              {slots.data(), holds.data(), slots.size()}, now);
     }
 };
 
@@ -204,7 +207,8 @@ TEST(GroupTable, ResetEmptiesTheTableAndRebaselinesTheSlots) {
     t.sample(2 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 110, 1100)});
     // Five transactions after the last sample and before the reset are not counted after it.
     const SlotReading at_reset = slot(10, 115, 1150);
-    t.writer->reset(3 * kSecond, &at_reset, 1);
+    const SlotHolds no_holds{};
+    t.writer->reset(3 * kSecond, {&at_reset, &no_holds, 1});
     EXPECT_EQ(t.header.in_use, 0u);
     EXPECT_EQ(t.find("a"), nullptr);
     t.sample(4 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 117, 1170)});
@@ -218,7 +222,7 @@ TEST(GroupTable, WriterRebuildsItsIndexFromExistingEntries) {
     GroupTableWriter second(&t.header, t.entries.data());
     second.begin_sample(2 * kSecond, 300 * kSecond);
     BackendObservation b = backend("a", 1, SessionState::active);
-    second.record_sample(&b, 1, nullptr, 0, 2 * kSecond);
+    second.record_sample(&b, 1, {}, 2 * kSecond);
     EXPECT_EQ(t.header.in_use, 1u);
     EXPECT_EQ(t.find("a")->now.active, 1);
 }
@@ -248,18 +252,19 @@ TEST(GroupTable, ASlotTakenOverBetweenSamplesSplitsItsCountsAtTheTakeover) {
 
 TEST(GroupTable, HoldTimesFollowTheirTransactionsToTheOwnersGroup) {
     Table t(4);
-    SlotReading first = slot(10, 100, 1000);
+    SlotHolds first{};
     first.holds.buckets[hold_bucket(10)] = 100;
-    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {first});
+    t.sample(1 * kSecond, {backend("a", 10, SessionState::idle)}, {slot(10, 100, 1000)}, {first});
     // Backend 10 ran 5 transactions of about 100 µs and one of about 3 s, then exited;
     // backend 20 of group "b" took the slot over and ran 2 of about 40 ms.
-    SlotReading second = slot_reading(20, 108, 3'081'500, 106, 3'001'500);
+    SlotHolds second{};
     second.owner_base_holds = first.holds;
     second.owner_base_holds.buckets[hold_bucket(100)] += 5;
     second.owner_base_holds.buckets[hold_bucket(3'000'000)] += 1;
     second.holds = second.owner_base_holds;
     second.holds.buckets[hold_bucket(40'000)] += 2;
-    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)}, {second});
+    t.sample(2 * kSecond, {backend("b", 20, SessionState::idle)},
+             {slot_reading(20, 108, 3'081'500, 106, 3'001'500)}, {second});
 
     const GroupEntry &a = *t.find("a");
     EXPECT_EQ(hold_total(a.hold_totals), 6u);

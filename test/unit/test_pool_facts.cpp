@@ -39,8 +39,9 @@ TEST(PoolFacts, CompletedWindowGivesThroughputHoldTimeAndShares) {
         int64_t now = (100 + second) * kSecond;
         writer.begin_sample(now, 10 * kSecond);
         BackendObservation backends[] = {busy_on_cpu(1), idle(2)};
-        SlotReading slot = slot_reading(1, transactions, busy);
-        writer.record_sample(backends, 2, &slot, 1, now);
+        const SlotReading slot = slot_reading(1, transactions, busy);
+        const SlotHolds holds{};
+        writer.record_sample(backends, 2, {&slot, &holds, 1}, now);
         transactions += 10;
         busy += 1'000'000;
     }
@@ -83,16 +84,17 @@ TEST(PoolFacts, HoldPercentilesCoverTheTransactionsEndedInTheSpan) {
     GroupTableWriter writer(&header, entries.data());
     // Windows of 10 s; 10 transactions of 100 ms a second, and at 105 s one of 5 s.
     SlotReading slot = slot_reading(1, 0, 0);
+    SlotHolds holds{};
     for (int second = 0; second <= 12; ++second) {
         int64_t now = (100 + second) * kSecond;
         writer.begin_sample(now, 10 * kSecond);
         BackendObservation backends[] = {busy_on_cpu(1)};
-        writer.record_sample(backends, 1, &slot, 1, now);
+        writer.record_sample(backends, 1, {&slot, &holds, 1}, now);
         slot.transactions += 10;
-        slot.holds.buckets[hold_bucket(100'000)] += 10;
+        holds.holds.buckets[hold_bucket(100'000)] += 10;
         if (second == 5) {
             slot.transactions += 1;
-            slot.holds.buckets[hold_bucket(5'000'000)] += 1;
+            holds.holds.buckets[hold_bucket(5'000'000)] += 1;
         }
     }
     // Completed window (100..110 s): 9 seconds of 10 and the long one.
@@ -128,7 +130,7 @@ TEST(PoolFacts, LWLockWaitsAreAShareOfTheBusyConnections) {
         writer.begin_sample(now, 300 * kSecond);
         BackendObservation backends[] = {busy_on_cpu(1), second % 2 ? busy_on_lwlock(2) : idle(2),
                                          idle(3)};
-        writer.record_sample(backends, 3, nullptr, 0, now);
+        writer.record_sample(backends, 3, {}, now);
     }
     PoolGroupFacts facts =
         pool_group_facts(entries[0], header, FactsWindow::recent, 110 * kSecond, DatabaseEndings{});
@@ -165,7 +167,7 @@ TEST(PoolFacts, SpanSummaryGivesTheSameFactsAsTheMergedWindows) {
         std::vector<BackendObservation> backends;
         for (int pid = 1; pid <= 1 + second % 5; ++pid)
             backends.push_back(pid <= 1 + second % 3 ? busy_on_cpu(pid) : idle(pid));
-        writer.record_sample(backends.data(), backends.size(), nullptr, 0, now);
+        writer.record_sample(backends.data(), backends.size(), {}, now);
     }
     const GroupEntry &entry = entries[0];
     for (FactsWindow window : {FactsWindow::completed, FactsWindow::recent}) {

@@ -56,7 +56,9 @@ struct Worker {
                 slots.push_back(slot_reading(pid, transactions, 0));
             }
             transactions += 5;
-            writer.record_sample(backends.data(), backends.size(), slots.data(), slots.size(), now);
+            const std::vector<SlotHolds> holds(slots.size());
+            writer.record_sample(backends.data(), backends.size(),
+                                 {slots.data(), holds.data(), slots.size()}, now);
         }
     }
     std::vector<SizeOutcome> held(int64_t now_seconds) const {
@@ -139,7 +141,7 @@ TEST(SizeHistory, AWindowInWhichThePoolWasReplacedOrAppearedIsNotRecorded) {
     Worker worker;
     // 105 s: first seen mid-window (the window began at 100 s with another sample).
     worker.writer.begin_sample(100 * kSecond, 10 * kSecond);
-    worker.writer.record_sample(nullptr, 0, nullptr, 0, 100 * kSecond);
+    worker.writer.record_sample(nullptr, 0, {}, 100 * kSecond);
     worker.run(105, 110, [](int) { return 4; });
     EXPECT_TRUE(worker.held(111).empty());
     // 110–120 held at 4; 120–130 resized from 4 to 8 at 125; 130–140 held at 8.
