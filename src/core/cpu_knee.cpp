@@ -67,13 +67,14 @@ double saturation_point_connections(double away_seconds, const HostCpuCost &cost
     return cost.cores * (pool_support::finite_non_negative(away_seconds) + service) / service;
 }
 
-int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cost,
+int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cost, int32_t open,
                                      int32_t limit) noexcept {
     limit = std::clamp<int32_t>(limit, 1, kMaxServers);
     if (!cost.known()) return limit + 1;
     const double bound = kSaturationMargin * saturation_point_connections(away_seconds, cost);
     if (!(bound <= limit)) return limit + 1;
-    return std::max<int32_t>(1, static_cast<int32_t>(std::llround(bound)));
+    const auto nearest = std::max<int32_t>(1, static_cast<int32_t>(std::llround(bound)));
+    return bound > open && nearest <= open ? open + 1 : nearest;
 }
 
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,

@@ -58,15 +58,22 @@ void note_proportional_knee(Notes &notes, const ProportionalKnee &knee, int64_t 
 // "; no further than 1.25 times the saturation point of the sampled waits: 2 CPUs × (7.34 ms
 // + 997 µs) ÷ 997 µs = 16.7 connections would keep them busy if every transaction were alike,
 // so 21 at most"
-void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost &cost) {
+// When the margin rounds onto the open connections: " at most (1.25 × 2.78 = 3.48 reaches past
+// the 3 open connections: the next one)".
+void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost &cost,
+                           int64_t open) {
+    const double point = saturation_point_connections(knee.sampled_away, cost);
     notes.extend("; no further than ", number(kSaturationMargin),
                  " times the saturation point of the sampled waits: ", cost.cores, " CPU",
                  plural(cost.cores), " × (", duration(knee.sampled_away), " + ",
                  duration(cost.seconds_per_transaction), ") ÷ ",
-                 duration(cost.seconds_per_transaction), " = ",
-                 number(saturation_point_connections(knee.sampled_away, cost)),
+                 duration(cost.seconds_per_transaction), " = ", number(point),
                  " connections would keep them busy if every transaction were alike, so ",
                  knee.saturation_bound, " at most");
+    if (std::llround(kSaturationMargin * point) < knee.saturation_bound)
+        notes.extend(" (", number(kSaturationMargin), " × ", number(point), " = ",
+                     number(kSaturationMargin * point), " reaches past the ", open,
+                     " open connections: the next one)");
 }
 
 }  // namespace
@@ -204,8 +211,8 @@ PoolKnee pool_knee(const Assessment &assessment, const HostCpuCost &cost, bool h
     }
     // Without wait events the sampled away time is no measurement, and bounds nothing.
     if (knee.away > knee.sampled_away && !assessment.on_cpu_share_estimated) {
-        knee.saturation_bound =
-            saturation_bound_connections(knee.sampled_away, cost, clamp_to_int32(limit));
+        knee.saturation_bound = saturation_bound_connections(
+            knee.sampled_away, cost, clamp_to_int32(open), clamp_to_int32(limit));
         knee.held_at_saturation_bound = knee.saturation_bound < knee.knee;
         if (knee.held_at_saturation_bound) knee.knee = knee.saturation_bound;
     }
@@ -228,7 +235,8 @@ void note_pool_knee(Notes &notes, const Assessment &assessment, const PoolKnee &
     }
     if (knee.held_in_proportion)
         note_proportional_knee(notes, knee.proportional, assessment.row.connections);
-    if (knee.held_at_saturation_bound) note_saturation_bound(notes, knee, cost);
+    if (knee.held_at_saturation_bound)
+        note_saturation_bound(notes, knee, cost, assessment.row.connections);
 }
 
 // Below saturation, a pool Erlang C would grow (not censored, or at its ceiling with lock
