@@ -70,9 +70,10 @@ void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost
                  duration(cost.seconds_per_transaction), " = ", number(point),
                  " connections would keep them busy if every transaction were alike, so ",
                  knee.saturation_bound, " at most");
-    if (std::llround(kSaturationMargin * point) < knee.saturation_bound)
+    const double margin = kSaturationMargin * point;
+    if (margin > open && std::llround(margin) <= open)
         notes.extend(" (", number(kSaturationMargin), " × ", number(point), " = ",
-                     number(kSaturationMargin * point), " reaches past the ", open,
+                     number(margin), " reaches past the ", open,
                      " open connections: the next one)");
 }
 
