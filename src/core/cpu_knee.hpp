@@ -93,7 +93,7 @@ double saturation_point_connections(double away_seconds, const HostCpuCost &cost
 // kSaturationMargin × that point, the nearest whole number, at least 1; limit + 1 when past
 // `limit` or the cost is unknown. A margin past the `open` connections allows at least the next
 // one: rounded to the nearest it could fall back onto them and stop a growth it allows (TPC-B
-// at 3 connections, 1.25 × 2.78 = 3.48, where 4 served 10 % more: bench/RESULTS.md, run 51).
+// at 3 connections, 1.25 × 2.78 = 3.48, where 4 served the most: bench/RESULTS.md, run 51).
 int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cost, int32_t open,
                                      int32_t limit) noexcept;
 

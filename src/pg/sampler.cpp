@@ -186,7 +186,7 @@ void read_slots(const SharedView &view) {
     }
 }
 
-core::SlotReadings slot_readings(const SharedView &view) {
+core::SlotReadings sampled_slots(const SharedView &view) {
     return {g_sampler->slot_readings, g_sampler->slot_holds, view.state->slot_count};
 }
 
@@ -203,7 +203,7 @@ void apply_reset_if_requested(const SharedView &view, int64_t now) {
     uint64_t requested = view.state->reset_requests.load(std::memory_order_acquire);
     if (requested == g_sampler->resets_seen) return;
     LWLockAcquire(view.lock, LW_EXCLUSIVE);
-    guarded_quietly("reset", WARNING, [&] { g_sampler->writer->reset(now, slot_readings(view)); });
+    guarded_quietly("reset", WARNING, [&] { g_sampler->writer->reset(now, sampled_slots(view)); });
     for (int d = 0; d < kMaxDatabases; ++d) view.databases[d].in_use = false;
     view.state->host = HostFigures{};
     LWLockRelease(view.lock);
@@ -287,7 +287,7 @@ void take_sample() {
     guarded_quietly("aggregation", WARNING, [&] {
         window_closed = s.writer->begin_sample(now, int64_t(gucs::evaluation_interval_s) * 1000000);
         s.writer->record_sample(s.observations, size_t(census_result.observations),
-                                slot_readings(view), now);
+                                sampled_slots(view), now);
         for (int i = 0; i < event_count; ++i) s.writer->record_event(s.events[i]);
     });
     publish_host(view.state->host, host, interval, window_closed);

@@ -164,7 +164,7 @@ TEST(SaturationBound, AMarginPastTheOpenConnectionsAllowsTheNextOne) {
     // TPC-B at 3 connections on the Intel VM (bench/RESULTS.md, run 51): 84.3 % of 2 CPUs over
     // 4993 tx/s, 338 µs each, and 132 µs of sampled waits: 2.78 connections would keep the CPUs
     // busy, 1.25 times that is 3.48, whose nearest whole number is the 3 open. The margin
-    // reaches past them, so it allows 4 (which served 10 % more than 3 in that run's sweep).
+    // reaches past them, so it allows 4 (the sweep's best size in that run; 3 scored 0.94 of it).
     const HostCpuCost cost = host_cpu_cost(0.843, 2.0, 4993);
     EXPECT_NEAR(saturation_point_connections(0.000132, cost), 2.78, 0.01);
     EXPECT_EQ(saturation_bound_connections(0.000132, cost, 0, 96), 3);
