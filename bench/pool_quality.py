@@ -88,14 +88,30 @@ def p95(values):
     return values[max(0, math.ceil(0.95 * len(values)) - 1)]
 
 
+def host_cpu_ticks():
+    """(busy, total) jiffies of all CPUs from /proc/stat; iowait counts as idle."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    total = sum(fields[:8])
+    return total - idle, total
+
+
 def measure(workload, clients, rate=None, tag="run", seconds=None):
-    """One pgbench run; per-transaction log; the first --warmup seconds are dropped."""
+    """One pgbench run; per-transaction log; the first --warmup seconds are dropped. The
+    host CPU over the whole run (warm-up included) and its cost per transaction are reported
+    beside the figures judged: what the engine's CPU model reads at each size."""
     prefix = os.path.join(args.scratch, f"log_{tag}")
     for f in glob.glob(prefix + "*"):
         os.remove(f)
     env = dict(os.environ, PGAPPNAME=f"sweep_{workload}")
+    busy_before, total_before = host_cpu_ticks()
+    started = time.monotonic()
     proc = subprocess.run(pgbench_cmd(workload, clients, (seconds or args.seconds) + args.warmup, rate, prefix),
                           cwd=args.scratch, env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    busy_after, total_after = host_cpu_ticks()
+    host_cpu = (busy_after - busy_before) / max(total_after - total_before, 1)
     if proc.returncode != 0:
         log(f"pgbench failed ({workload}, {clients}): {proc.stderr.strip()[-400:]}")
     ends, lats = [], []
@@ -109,13 +125,16 @@ def measure(workload, clients, rate=None, tag="run", seconds=None):
                 lats.append(int(parts[2]) / 1000.0)  # ms; includes schedule lag under -R
         os.remove(f)
     if not ends:
-        return {"tps": 0.0, "p95_ms": float("nan"), "transactions": 0}
+        return {"tps": 0.0, "p95_ms": float("nan"), "transactions": 0, "host_cpu": host_cpu,
+                "cpu_ms_per_tx": float("nan")}
     start = min(ends) + args.warmup
     last = max(ends)
     kept = [l for e, l in zip(ends, lats) if e >= start]
     span = max(last - start, 1e-3)
+    cpu_seconds = host_cpu * (os.cpu_count() or 1) * elapsed
     return {"tps": len(kept) / span, "p95_ms": p95(kept), "median_ms": statistics.median(kept) if kept else float("nan"),
-            "transactions": len(kept)}
+            "transactions": len(kept), "host_cpu": host_cpu,
+            "cpu_ms_per_tx": 1000.0 * cpu_seconds / len(ends)}
 
 
 def evaluations_done():
@@ -212,7 +231,8 @@ def sweep_passes(workload, sizes, runs, passes, rate=None, seconds=None):
             runs[s].append(m)
             block[s] = m
             how = f"at {rate:.0f} tx/s" if rate else "full speed"
-            log(f"{workload} {how}, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms")
+            log(f"{workload} {how}, {s} clients: {m['tps']:.0f} tx/s, p95 {m['p95_ms']:.2f} ms, "
+                f"host CPU {100 * m['host_cpu']:.1f} %")
         blocks.append(block)
     return blocks
 
@@ -266,7 +286,9 @@ def run_workload(workload, cpus, memory_gb):
         passes = sweep_passes(workload, close, full, args.refine_repeats, seconds=args.refine_seconds)
         tps_score = blocked_tps_scores(passes)
     med = {s: {"tps": tps(s), "p95_full_ms": statistics.median(m["p95_ms"] for m in full[s]),
-               "tps_runs": [round(m["tps"]) for m in full[s]]} for s in sizes}
+               "tps_runs": [round(m["tps"]) for m in full[s]],
+               "host_cpu": statistics.median(m["host_cpu"] for m in full[s]),
+               "cpu_ms_per_tx": statistics.median(m["cpu_ms_per_tx"] for m in full[s])} for s in sizes}
     best_tps = max(v["tps"] for v in med.values())
     rate = args.rate_share * best_tps
     at_rate = {s: [] for s in sizes}
@@ -345,10 +367,12 @@ def report(results, machine):
             lines.append("throughput, blocked scores of the refined sizes (each run ÷ its pass's mean, median): "
                          + ", ".join(f"{s}: {v:.3f}" for s, v in sorted(r["tps_blocked_scores"].items())))
         lines.append("")
-        lines.append("| clients | TPS (median) | runs | p95 full speed ms | p95 at fixed rate ms | runs | TPS at fixed rate |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| clients | TPS (median) | runs | host CPU | CPU ms per tx | p95 full speed ms "
+                     "| p95 at fixed rate ms | runs | TPS at fixed rate |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for s, v in sorted(r["sweep"].items()):
-            lines.append(f"| {s} | {v['tps']:.0f} | {v['tps_runs']} | {v['p95_full_ms']:.2f} | "
+            lines.append(f"| {s} | {v['tps']:.0f} | {v['tps_runs']} | {100 * v['host_cpu']:.1f} % "
+                         f"| {v['cpu_ms_per_tx']:.3f} | {v['p95_full_ms']:.2f} | "
                          f"{v['p95_rate_ms']:.2f} | {v['p95_rate_runs']} | {v['rate_tps']:.0f} |")
         lines.append("")
     return "\n".join(lines)
