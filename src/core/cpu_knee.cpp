@@ -73,8 +73,12 @@ int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cos
     if (!cost.known()) return limit + 1;
     const double bound = kSaturationMargin * saturation_point_connections(away_seconds, cost);
     if (!(bound <= limit)) return limit + 1;
-    const auto nearest = std::max<int32_t>(1, static_cast<int32_t>(std::llround(bound)));
-    return bound > open && nearest <= open ? open + 1 : nearest;
+    if (saturation_margin_rounds_onto_open(bound, open)) return open + 1;
+    return std::max<int32_t>(1, static_cast<int32_t>(std::llround(bound)));
+}
+
+bool saturation_margin_rounds_onto_open(double margin, int32_t open) noexcept {
+    return margin > open && std::llround(margin) <= open;
 }
 
 double away_seconds_fitted_to_host_cpu(double sampled_away_seconds, int32_t connections,

@@ -96,6 +96,9 @@ double saturation_point_connections(double away_seconds, const HostCpuCost &cost
 // at 3 connections, 1.25 × 2.78 = 3.48, where 4 served the most: bench/RESULTS.md, run 51).
 int32_t saturation_bound_connections(double away_seconds, const HostCpuCost &cost, int32_t open,
                                      int32_t limit) noexcept;
+// Whether that rule applied: the margin lies past the `open` connections but its nearest
+// whole number does not.
+bool saturation_margin_rounds_onto_open(double margin, int32_t open) noexcept;
 
 // The away time at which the finite-source queue with `connections` sources keeps the CPUs
 // as busy as the connected pools did (cost.connected_utilisation), never below

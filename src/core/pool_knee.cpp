@@ -71,10 +71,9 @@ void note_saturation_bound(Notes &notes, const PoolKnee &knee, const HostCpuCost
                  " connections would keep them busy if every transaction were alike, so ",
                  knee.saturation_bound, " at most");
     const double margin = kSaturationMargin * point;
-    if (margin > open && std::llround(margin) <= open)
-        notes.extend(" (", number(kSaturationMargin), " × ", number(point), " = ",
-                     number(margin), " reaches past the ", open,
-                     " open connections: the next one)");
+    if (saturation_margin_rounds_onto_open(margin, clamp_to_int32(open)))
+        notes.extend(" (", number(kSaturationMargin), " × ", number(point), " = ", number(margin),
+                     " reaches past the ", open, " open connections: the next one)");
 }
 
 }  // namespace
