@@ -215,7 +215,7 @@ PoolRecommendations recommend_pools(const std::vector<PoolGroupFacts> &groups,
         apply_cpu_knee(assessments, cpu_cost, policy);
     }
     for (Assessment &assessment : assessments)
-        if (assessment.facts) weigh_sizes_held(assessment, result.host_cpu_saturated);
+        if (assessment.facts) weigh_sizes_held(assessment, host_cpu, policy);
 
     for (size_t i = 0; i < groups.size(); ++i) {
         if (assessments[i].facts) {
