@@ -135,9 +135,10 @@ void apply_cpu_knee(std::vector<Assessment> &assessments, const HostCpuCost &cos
 // a larger one that served measurably more turns a hold or shrink into a step back toward it
 // (halfway, at most +50 %); a smaller size that served measurably less stops a shrink to it, or
 // partway where the line between them loses as much; a larger one up to the recommendation that
-// served no more stops the growth. Open connections one step up from a size that served as
-// much go back to it. A pool the models hold at its open connections while the host CPU
-// idles, with no size within a step of it measured, goes one step up for a window.
+// served no more stops the growth. Open connections one step up from a size that served more
+// go back to it; if they served as much or more, they stay against a shrink to it. A pool the
+// models hold at its open connections while the host CPU idles, with no size within a step
+// of it measured, goes one step up for a window.
 void weigh_sizes_held(Assessment &assessment, const std::optional<double> &host_cpu,
                       const PoolPolicy &policy);
 
