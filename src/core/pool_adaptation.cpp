@@ -10,6 +10,7 @@ namespace poolopt::core {
 
 using pool_support::finite_non_negative;
 using pool_support::join;
+using pool_support::largest_raise;
 using pool_support::number;
 using pool_support::percent;
 using pool_support::share;
@@ -21,9 +22,6 @@ constexpr double kRaiseAboveUtilisation = 0.8;
 constexpr double kLowerBelowUtilisation = 0.3;
 constexpr double kDeadBandShare = 0.1;
 
-int32_t largest_raise(int32_t current) {
-    return std::max(1, current / 2);  // +50 %
-}
 int32_t largest_cut(int32_t current) {
     return std::max(1, current / 4);  // −25 %
 }

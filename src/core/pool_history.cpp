@@ -98,9 +98,9 @@ bool gain_outpaces_holds(Assessment &assessment, int32_t size, const Served &ser
     return false;
 }
 
-// The adaptation's largest step up (pool_adaptation.cpp): +50 %, at least one connection.
+// The adaptation's largest step up: +50 %, at least one connection.
 int64_t one_step_up(int32_t size) {
-    return int64_t(size) + std::max(1, size / 2);
+    return int64_t(size) + pool_support::largest_raise(size);
 }
 
 // A smaller pool than one that served measurably more lost throughput: back toward the nearest

@@ -3,6 +3,7 @@
 // reasons the way an operator reads them. Not part of the engine's interface.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,11 @@ int32_t clamp_to_int32(int64_t value) noexcept;
 // CPUs in whole cores, rounded up (a 1.5-CPU quota is 2), as a process counts them; unknown
 // (not positive, NaN) counts as 1. At most kMaxServers.
 int32_t whole_cores(double cpus) noexcept;
+// The largest step the adaptation raises a pool by (+50 %, at least one connection), and the
+// step the engine's measured curve moves by (pool_adaptation.cpp, pool_history.cpp).
+inline int32_t largest_raise(int32_t current) noexcept {
+    return std::max(1, current / 2);
+}
 // Whether a group's client runs on the database host: client_addr as pg_stat_activity
 // shows it is empty (Unix socket) or a loopback address (127.0.0.0/8, ::1, or 127.x mapped
 // into IPv6). A client on another address may still be local; it is counted as remote.
