@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace poolopt::core::pool_stages {
@@ -123,31 +124,60 @@ bool back_toward_larger_served_more(Assessment &assessment, const std::map<int32
     return false;
 }
 
-// Shrinking toward a size that served measurably less loses throughput: all the gain to it
-// or past it, and partway the share its chord puts there (a concave curve lies above its
-// chord, so that share is the most it loses); growing to or past a size that served no more
-// would add connections for nothing, and so would growing from one that already served
-// measurably less than a smaller pool: the curve falls there. That fall may be a stall of one
-// window (bench/RESULTS.md session 19: TPC-B served 2037 tx/s at 2 connections, 1647 at 4
-// while its commits stalled, and the knee then asked for 6, which the sweep found 9 % slower
-// than 4), so it holds the pool rather than shrinking it.
+// How a window of the last hour shows that shrinking from the open connections to a target
+// loses throughput: a size at or above the target that served measurably less, or the line
+// from the nearest size below it to the open connections, which puts the target measurably
+// lower (a concave curve lies above its chords, the nearest one the tightest, so that share is
+// the most the shrink loses). On the 2-core VM of bench/RESULTS.md run 56 the sleep workload
+// served 340 tx/s at 2, 5490 at 48 and 5405 at 96: the line from 2 put the knee's 65 at 3735
+// tx/s, the one from 48 at 5460, and the sweep found 60-64 serving 0.99 of 96.
+struct ShrinkLoss {
+    int32_t size;
+    double size_tps;
+    double at_target;
+    bool partway;
+};
+
+std::optional<ShrinkLoss> shrink_loss(const std::map<int32_t, Served> &sizes, int32_t open,
+                                      double tps, int32_t target) {
+    std::optional<ShrinkLoss> nearest_below;
+    for (const auto &[size, served] : sizes) {
+        if (size >= open) break;
+        const double size_tps = served.transactions_per_second;
+        if (size < target)
+            nearest_below =
+                ShrinkLoss{size, size_tps, on_chord(size, size_tps, open, tps, target), true};
+        else if (measurably_more(tps, size_tps))
+            return ShrinkLoss{size, size_tps, size_tps, false};
+    }
+    if (nearest_below && measurably_more(tps, nearest_below->at_target)) return nearest_below;
+    return std::nullopt;
+}
+
+// Shrinking toward a size that served measurably less loses throughput (shrink_loss); growing
+// to or past a size that served no more would add connections for nothing, and so would
+// growing from one that already served measurably less than a smaller pool: the curve falls
+// there. That fall may be a stall of one window (bench/RESULTS.md session 19: TPC-B served
+// 2037 tx/s at 2 connections, 1647 at 4 while its commits stalled, and the knee then asked
+// for 6, which the sweep found 9 % slower than 4), so it holds the pool rather than
+// shrinking it.
 void hold_against_sizes_held(Assessment &assessment, const std::map<int32_t, Served> &sizes,
                              int32_t open, double tps) {
-    const bool shrinking = assessment.size < open;
+    if (assessment.size < open) {
+        const std::optional<ShrinkLoss> loss = shrink_loss(sizes, open, tps, assessment.size);
+        if (!loss) return;
+        assessment.notes.add("a smaller pool served less here");
+        note_size(assessment.notes, loss->size, loss->size_tps, open, tps);
+        if (loss->partway)
+            assessment.notes.extend("; ", assessment.size, " lies between them, about ",
+                                    number(loss->at_target), " tx/s on the line joining the two");
+        assessment.notes.extend(": the ", open, " open connections stay, not ", assessment.size);
+        assessment.size = open;
+        return;
+    }
     for (const auto &[size, served] : sizes) {
         const double size_tps = served.transactions_per_second;
-        if (shrinking) {
-            if (size >= open || !measurably_more(tps, size_tps)) continue;
-            const bool partway = size < assessment.size;
-            const double served =
-                partway ? on_chord(size, size_tps, open, tps, assessment.size) : size_tps;
-            if (!measurably_more(tps, served)) continue;
-            assessment.notes.add("a smaller pool served less here");
-            note_size(assessment.notes, size, size_tps, open, tps);
-            if (partway)
-                assessment.notes.extend("; ", assessment.size, " lies between them, about ",
-                                        number(served), " tx/s on the line joining the two");
-        } else if (size < open) {
+        if (size < open) {
             if (!measurably_more(size_tps, tps)) continue;
             assessment.notes.add("a smaller pool served more here");
             note_size(assessment.notes, size, size_tps, open, tps);
@@ -194,11 +224,18 @@ bool judge_step_up(Assessment &assessment, const std::map<int32_t, Served> &size
     return false;
 }
 
-// Whether a window of the last hour measured a size within one step of `open`: above it up
-// to its step, or below it from where a step reaches it.
-bool neighbourhood_measured(const std::map<int32_t, Served> &sizes, int32_t open) {
-    for (const auto &[size, served] : sizes)
-        if (size > open ? size <= one_step_up(open) : one_step_up(size) >= open) return true;
+// Whether the curve about `open` is measured or flat: a window of the last hour held a size
+// above it, up to its step; or `open` is a step up from a size held, and served within a
+// window's noise of it (bench/RESULTS.md run 56: from 2 the engine went 2 -> 3 -> 4, each
+// step measurably ahead, and the sweep found 6 serving 13 % more than 4; a chain of steps on
+// a flat curve would follow the noise).
+bool neighbourhood_measured(const std::map<int32_t, Served> &sizes, int32_t open, double tps) {
+    for (const auto &[size, served] : sizes) {
+        if (size > open && size <= one_step_up(open)) return true;
+        if (size < open && one_step_up(size) == open &&
+            !measurably_more(tps, served.transactions_per_second))
+            return true;
+    }
     return false;
 }
 
@@ -206,20 +243,22 @@ bool neighbourhood_measured(const std::map<int32_t, Served> &sizes, int32_t open
 // extrapolate, and only a window at a larger size measures what it serves. On the 2-core VM
 // of bench/RESULTS.md session 22 TPC-B held 4 connections with the host CPU at 83-87 %, and
 // the sweep found 6 serving 8-15 % more; on the slower VM of runs 26-29, 5 served 0.93-1.00 of
-// 4. So one step up, once per neighbourhood: the next window at the larger size decides, by
-// the rules above, whether it stays or goes back.
+// 4. So one step up where none above was measured: the next window at the larger size decides,
+// by the rules above, whether it stays or goes back, and whether a further step is worth a
+// window.
 void probe_one_step_up(Assessment &assessment, const std::map<int32_t, Served> &sizes, int32_t open,
-                       const std::optional<double> &host_cpu, const PoolPolicy &policy) {
+                       double tps, const std::optional<double> &host_cpu,
+                       const PoolPolicy &policy) {
     if (!host_cpu || *host_cpu >= kProbeBelowHostCpu || open >= policy.max_pool_size) return;
-    if (neighbourhood_measured(sizes, open)) return;
+    if (neighbourhood_measured(sizes, open, tps)) return;
     const int64_t step = std::min<int64_t>(one_step_up(open), policy.max_pool_size);
     // "the 4 open connections, busy 94.1 % of the time, held a host CPU at 83.3 %, and no
-    // window of the last hour measured a size within a step of them: 6 for a window, to
+    // window of the last hour measured a size up to a step above them: 6 for a window, to
     // measure it; the next evaluation keeps 6 unless it serves less, then returns to 4"
     assessment.notes.add("the ", open, " open connections, busy ",
                          percent(finite_non_negative(assessment.facts->busy_mean) / open),
                          " of the time, held a host CPU at ", percent(*host_cpu),
-                         ", and no window of the last hour measured a size within a step of "
+                         ", and no window of the last hour measured a size up to a step above "
                          "them: ",
                          step, " for a window, to measure it; the next evaluation keeps ", step,
                          " unless it serves less, then returns to ", open);
@@ -244,7 +283,7 @@ void weigh_sizes_held(Assessment &assessment, const std::optional<double> &host_
     if (assessment.size != open)
         hold_against_sizes_held(assessment, sizes, open, tps);
     else
-        probe_one_step_up(assessment, sizes, open, host_cpu, policy);
+        probe_one_step_up(assessment, sizes, open, tps, host_cpu, policy);
 }
 
 }  // namespace poolopt::core::pool_stages

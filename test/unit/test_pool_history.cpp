@@ -144,6 +144,30 @@ TEST(PoolHistory, AShrinkPartwayToASizeThatServedLessWeighsTheLineBetween) {
     EXPECT_EQ(size_for(facts, 0.95), 96);
 }
 
+TEST(PoolHistory, TheNearestSizeBelowTheShrinkDrawsTheLine) {
+    // Run 56, the sleep workload from 2: 340 tx/s at 2, then 48 served about as much as 96.
+    // The line from 2 puts 78 at 4924 tx/s, 18 % below 96's 6037; the one from 48 at 5970.
+    PoolGroupFacts facts = held_at_96();
+    facts.sizes_held = {{2, 340, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.95), 96);
+    facts.sizes_held = {{2, 340, 1.0}, {48, 5900, 1.0}};
+    EXPECT_EQ(size_for(facts, 0.95), 78);
+
+    // The nearest below served less, and the line from it puts 78 measurably lower: it is the
+    // one named.
+    facts.sizes_held = {{2, 340, 1.0}, {40, 3000, 1.0}};
+    const PoolRecommendation row = only_row(facts, server_with(2, 0.95), wide_policy());
+    EXPECT_EQ(row.pool_size, 96);
+    EXPECT_CONTAINS(row.reason, "a smaller pool served less here: 40 connections served 3000");
+
+    // A size between the shrink and the open connections that served measurably less holds
+    // them, whatever the line from below says.
+    facts.sizes_held = {{48, 6000, 1.0}, {80, 5500, 1.0}};
+    const PoolRecommendation held = only_row(facts, server_with(2, 0.95), wide_policy());
+    EXPECT_EQ(held.pool_size, 96);
+    EXPECT_CONTAINS(held.reason, "a smaller pool served less here: 80 connections served 5500");
+}
+
 TEST(PoolHistory, GrowthPastASizeThatServedNoMoreStops) {
     PoolGroupFacts facts = held_at_32();
     facts.sizes_held = {{48, 4400, 0.99}};  // 1.9 % more than 4320 at 32
@@ -237,7 +261,7 @@ TEST(PoolHistory, APoolTheModelsHoldWhileTheHostIdlesGoesOneStepUpForAWindow) {
     EXPECT_CONTAINS(probed.reason, "2 usable CPUs serve about 4 busy connections at once");
     EXPECT_CONTAINS(probed.reason,
                     "the 4 open connections, busy 94 % of the time, held a host CPU at 85.6 %, "
-                    "and no window of the last hour measured a size within a step of them: 6 "
+                    "and no window of the last hour measured a size up to a step above them: 6 "
                     "for a window, to measure it; the next evaluation keeps 6 unless it serves "
                     "less, then returns to 4");
     EXPECT_EQ(probed.pool_size, 6);
@@ -255,16 +279,21 @@ TEST(PoolHistory, APoolTheModelsHoldWhileTheHostIdlesGoesOneStepUpForAWindow) {
     unknown_cpu.cpu_utilisation.reset();
     EXPECT_LACKS(only_row(at_4, unknown_cpu, wide_policy()).reason, "to measure it");
 
-    // A size within a step measured already: above, up to 6, or below, from where a step
-    // reaches 4.
-    for (const int32_t measured : {3, 5, 6}) {
-        at_4.sizes_held = {{measured, measured < 4 ? 2900.0 : 3400.0, 0.95}};
+    // A size above measured already, up to 6; one past the step is not.
+    for (const int32_t measured : {5, 6}) {
+        at_4.sizes_held = {{measured, 3400, 0.95}};
         EXPECT_EQ(size_for(at_4, 0.856), 4) << measured;
     }
     at_4.sizes_held = {{7, 3400, 0.95}};
     EXPECT_EQ(size_for(at_4, 0.856), 6);
-    at_4.sizes_held = {{2, 2300, 0.95}};
+    // Sizes below do not measure what a larger pool serves (run 56 from 2: 2 -> 3 -> 4), but
+    // the 4 open, a step up from 3, served within a window's noise of it: the curve flattens,
+    // and no further step follows it.
+    at_4.sizes_held = {{2, 2300, 0.95}, {3, 2900, 0.95}};
     EXPECT_EQ(size_for(at_4, 0.856), 6);
+    at_4.sizes_held = {{3, 3300, 0.95}};
+    EXPECT_EQ(size_for(at_4, 0.856), 4);
+    at_4.sizes_held.clear();
 
     // Clients that left connections idle set the throughput, not the pool.
     const PoolGroupFacts idle = tpcb_held_at(4, 2700, 3.0);
@@ -289,8 +318,12 @@ TEST(PoolHistory, TheWindowAtTheProbedSizeDecides) {
     EXPECT_CONTAINS(kept.reason, "this pool's share by offered load is 5");
     EXPECT_CONTAINS(kept.reason, "a smaller pool served less here");
     EXPECT_EQ(kept.pool_size, 6);
-    // Kept, it is not probed further: 4's step reached it.
-    EXPECT_EQ(size_for(gained, 0.833), 6);
+    // Kept, it is probed further while the CPUs idle and it served measurably more than 4; a
+    // step that served within the noise of 4 is not.
+    EXPECT_EQ(size_for(gained, 0.833), 9);
+    PoolGroupFacts flat = tpcb_held_at(6, 3450, 5.7);  // 2.2 % more than 4
+    flat.sizes_held = before;
+    EXPECT_EQ(size_for(flat, 0.833), 6);
 
     PoolGroupFacts lost = tpcb_held_at(6, 3300, 5.7);  // 2.3 % less than 4
     lost.sizes_held = before;
