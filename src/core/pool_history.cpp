@@ -21,11 +21,12 @@ namespace {
 // a few percent, and a smaller margin would follow the machine's drift between windows.
 constexpr double kMeasurableThroughputShare = 0.05;
 
-// Below this host CPU a pool the models hold at its open connections is probed one step up.
-// TPC-B's windows at 4 connections on the 2-core VM of bench/RESULTS.md session 22 read the
-// host at 83-87 %, and the sweep's 6 and 8 still gained at 92 and 94 %; the sleep workload,
-// whose knee the models find, held its sizes with the host at 95-98 %.
-constexpr double kProbeBelowHostCpu = 0.9;
+// Below this host CPU a pool held at its open connections is probed one step up: the CPUs'
+// idle share up to the knee's 98 % could still carry a measurable gain (0.98 / 0.933 = 1.05).
+// TPC-B's windows on the 2-core VM of bench/RESULTS.md sessions 22-24 read the host at
+// 83-87 % at 4 connections and at 90-92 % at 6, and the sweep's 8 still served 5 % more than
+// 6 at 93-94 %; the sleep workload, whose knee the models find, held its sizes at 95-98 %.
+constexpr double kProbeBelowHostCpu = kKneeCpuBusyShare / (1.0 + kMeasurableThroughputShare);
 
 // What one size served on average over its pool-limited windows.
 struct Served {
@@ -224,25 +225,24 @@ bool judge_step_up(Assessment &assessment, const std::map<int32_t, Served> &size
     return false;
 }
 
-// Whether the curve about `open` is measured or flat: a window of the last hour held a size
-// above it, up to its step; or `open` is a step up from a size held, and served within a
-// window's noise of it (bench/RESULTS.md run 56: from 2 the engine went 2 -> 3 -> 4, each
-// step measurably ahead, and the sweep found 6 serving 13 % more than 4; a chain of steps on
-// a flat curve would follow the noise).
+// Whether the curve about `open` is measured, or does not rise into it: a window of the last
+// hour held a size above it, up to its step, or a smaller size that served within a window's
+// noise of it or more (bench/RESULTS.md run 56: from 2 the engine went 2 -> 3 -> 4, each size
+// measurably ahead of the last, and the sweep found 6 serving 13 % more than 4; on a flat
+// curve a chain of steps would follow the noise).
 bool neighbourhood_measured(const std::map<int32_t, Served> &sizes, int32_t open, double tps) {
     for (const auto &[size, served] : sizes) {
-        if (size > open && size <= one_step_up(open)) return true;
-        if (size < open && one_step_up(size) == open &&
-            !measurably_more(tps, served.transactions_per_second))
+        if (size > open ? size <= one_step_up(open)
+                        : !measurably_more(tps, served.transactions_per_second))
             return true;
     }
     return false;
 }
 
-// The models hold a busy pool at its open connections while the CPUs still idle: they
-// extrapolate, and only a window at a larger size measures what it serves. On the 2-core VM
-// of bench/RESULTS.md session 22 TPC-B held 4 connections with the host CPU at 83-87 %, and
-// the sweep found 6 serving 8-15 % more; on the slower VM of runs 26-29, 5 served 0.93-1.00 of
+// The models, or the sizes held, keep a busy pool at its open connections while the CPUs still
+// idle: the models extrapolate, and only a window at a larger size measures what it serves. On the
+// 2-core VM of bench/RESULTS.md session 22 TPC-B held 4 connections with the host CPU at 83-87 %,
+// and the sweep found 6 serving 8-15 % more; on the slower VM of runs 26-29, 5 served 0.93-1.00 of
 // 4. So one step up where none above was measured: the next window at the larger size decides,
 // by the rules above, whether it stays or goes back, and whether a further step is worth a
 // window.
@@ -278,12 +278,11 @@ void weigh_sizes_held(Assessment &assessment, const std::optional<double> &host_
     sizes.erase(open);
     const Served now{tps, finite_non_negative(facts.busy_mean)};
     const bool host_saturated = host_cpu && *host_cpu >= kCpuSaturation;
-    if (judge_step_up(assessment, sizes, open, tps)) return;
-    if (back_toward_larger_served_more(assessment, sizes, open, now, host_saturated)) return;
-    if (assessment.size != open)
-        hold_against_sizes_held(assessment, sizes, open, tps);
-    else
-        probe_one_step_up(assessment, sizes, open, tps, host_cpu, policy);
+    const bool settled =
+        judge_step_up(assessment, sizes, open, tps) ||
+        back_toward_larger_served_more(assessment, sizes, open, now, host_saturated);
+    if (!settled && assessment.size != open) hold_against_sizes_held(assessment, sizes, open, tps);
+    if (assessment.size == open) probe_one_step_up(assessment, sizes, open, tps, host_cpu, policy);
 }
 
 }  // namespace poolopt::core::pool_stages
