@@ -175,7 +175,7 @@ std::optional<ShrinkLoss> shrink_loss(const std::map<int32_t, Served> &sizes, in
 // larger side) says they are past the knee the shrink goes to. On the 2-core VM of
 // bench/RESULTS.md run 65 the sleep workload from 2 served 5721 tx/s at 52 connections and
 // 6819 at 96, each transaction holding its connection about 8.5 ms there and 12.5 ms here: the
-// line put the knee's band top, 80, 5.8 % below 96 and kept 96, whose p95 at half the best
+// line put the knee's band top, 80, 5.9 % below 96 and kept 96, whose p95 at half the best
 // rate was 1.36 times the best; the sweep found 73 serving 0.96 of 96 at 1.20.
 bool line_outrun_by_holds(const ShrinkLoss &loss, int32_t open, const Served &now,
                           bool host_saturated) {
