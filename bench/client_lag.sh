@@ -17,7 +17,6 @@ pool_optimizer.sample_interval = 100
 pool_optimizer.evaluation_interval = 60"
 bpsql -c "CREATE EXTENSION pool_optimizer"
 bpgbench -i -q -s 10 >/dev/null 2>&1
-chmod 777 "$BENCH_DIR"   # pgbench writes its logs there as the invoking user
 echo "== $(machine_info); select-only at $RATE tx/s, $SECONDS_PER_RUN s per run"
 
 # p95 of column $1 of pgbench's per-transaction logs, in ms (microseconds in the log)
